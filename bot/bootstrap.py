@@ -1,0 +1,35 @@
+"""The composition root: one place where settings, policy, clock, store and service meet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.clock import Clock, SystemClock
+from bot.delivery import Deliverer, Sender
+from bot.policy import Policy, load_policy
+from bot.service import Service
+from bot.settings import Settings
+from store.db import Database, create_database
+
+
+@dataclass
+class Container:
+    settings: Settings
+    policy: Policy
+    clock: Clock
+    db: Database
+    service: Service
+    deliverer: Deliverer
+    senders: dict[str, Sender] = field(default_factory=dict)
+
+
+def bootstrap(settings: Settings | None = None, *, policy: Policy | None = None, clock: Clock | None = None,
+              db: Database | None = None) -> Container:
+    settings = settings or Settings()
+    policy = policy or load_policy(settings.crm_config)
+    clock = clock or SystemClock()
+    db = db or create_database(settings.database_url)
+    service = Service(db, policy, clock)
+    senders: dict[str, Sender] = {}
+    deliverer = Deliverer(db, clock, senders)
+    return Container(settings, policy, clock, db, service, deliverer, senders)

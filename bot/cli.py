@@ -1,0 +1,117 @@
+"""``python -m bot …``: serve, console, start, config check, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+
+from bot.policy import PolicyError, load_policy
+from bot.settings import Settings
+
+
+def _container(settings: Settings):
+    from bot.bootstrap import bootstrap
+
+    return bootstrap(settings)
+
+
+def cmd_config_check(args: argparse.Namespace, settings: Settings) -> int:
+    path = args.file or settings.crm_config
+    try:
+        policy = load_policy(path)
+    except PolicyError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    members = sum(len(t.members) for t in policy.teams)
+    print(f"{path}: ok ({len(policy.teams)} teams, {members} members, default team {policy.default_team})")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from store.migrate import upgrade
+
+    upgrade(settings.database_url)
+    print(f"database at {settings.database_url} is up to date")
+    return 0
+
+
+def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.handlers.console import Console
+
+    console = Console(_container(settings), args.user, as_json=args.json)
+    if args.command:
+        return 0 if console.run_lines([args.command]) else 1
+    if not sys.stdin.isatty():
+        return 0 if console.run_lines(sys.stdin) else 1
+    console.interactive()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from werkzeug.serving import run_simple
+
+    from bot.web import create_web_app
+
+    container = _container(settings)
+    app = create_web_app(container)
+    stop = threading.Event()
+    threading.Thread(target=container.deliverer.run_forever, args=(stop,), name="outbox-deliverer",
+                     daemon=True).start()
+    port = args.port or settings.port
+    logging.getLogger(__name__).info("serving on :%s (slack %s)", port,
+                                     "on" if settings.slack_enabled else "off")
+    try:
+        run_simple("0.0.0.0", port, app, threaded=True)
+    finally:
+        stop.set()
+    return 0
+
+
+def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
+    """What ``make run`` starts: the HTTP app with chat credentials, the console without."""
+    if settings.slack_enabled:
+        return cmd_serve(argparse.Namespace(port=None), settings)
+    print("No SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET set: starting the local console.", file=sys.stderr)
+    return cmd_console(argparse.Namespace(user=args.user, json=False, command=None), settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Sales-pipeline bot for Slack and Feishu")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+
+    p = sub.add_parser("serve", help="run the HTTP app (POST /slack/events, GET /healthz)")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("console", help="the same commands in a terminal")
+    p.add_argument("--user", default="U1", help="who you are (a member id from app.yaml, or any name)")
+    p.add_argument("-c", dest="command", help='run one command and exit, e.g. -c "/crm check 字节跳动"')
+    p.add_argument("--json", action="store_true", help="print each result as one JSON object per line")
+    p.set_defaults(func=cmd_console)
+
+    p = sub.add_parser("start", help="serve with chat credentials, else the console (used by make run)")
+    p.add_argument("--user", default="U1")
+    p.set_defaults(func=cmd_start)
+
+    config = sub.add_parser("config", help="rules file tools").add_subparsers(dest="config_cmd", required=True)
+    p = config.add_parser("check", help="validate a rules file and name the bad key")
+    p.add_argument("file", nargs="?")
+    p.set_defaults(func=cmd_config_check)
+
+    db = sub.add_parser("db", help="database tools").add_subparsers(dest="db_cmd", required=True)
+    p = db.add_parser("upgrade", help="apply migrations")
+    p.set_defaults(func=cmd_db_upgrade)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    try:
+        return args.func(args, settings)
+    except PolicyError as exc:
+        print(exc, file=sys.stderr)
+        return 2

@@ -1,0 +1,199 @@
+"""Identity keys of a client: what makes two registrations the same company.
+
+Pure: a registration's fields in, typed keys (or a typed problem) out. User-facing words live in
+the catalog; problems here are codes with the offending value.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import phonenumbers
+from stdnum.cn import uscc
+from stdnum.exceptions import ValidationError as StdnumError
+
+from bot.policy import IdentityPolicy
+from bot.rules.names import NormalizedName, normalize_name
+
+
+class KeyKind(StrEnum):
+    CREDIT_CODE = "credit_code"
+    PHONE = "phone"
+    DOMAIN = "domain"
+    NAME = "name"
+    CORE = "core"
+
+
+# Punctuation is allowed in a name (it is stripped when matching); these characters never occur in
+# company names and usually mean code or markup was pasted.
+_NAME_FORBIDDEN = set(";<>{}\\`|$^~=%*#@")
+_NAME_ALLOWED_SYMBOLS = set("&+")
+_EMAIL = re.compile(r"^[^@\s]+@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$")
+
+
+@dataclass(frozen=True)
+class IdentityProblem(Exception):
+    """Why a field cannot identify a company. ``code`` picks the catalog message."""
+
+    code: str
+    field: str
+    value: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class IdentityKey:
+    kind: KeyKind
+    value: str
+    qualifier: str = ""  # the region for name keys; region|sectors for core keys
+
+
+@dataclass(frozen=True)
+class Identity:
+    display_name: str
+    name: NormalizedName
+    aliases: tuple[NormalizedName, ...] = ()
+    credit_code: str | None = None
+    phone: str | None = None
+    domain: str | None = None
+    keys: tuple[IdentityKey, ...] = field(default=())
+
+
+def _name_char_ok(ch: str) -> bool:
+    if ch.isalnum() or ch == " " or ch in _NAME_ALLOWED_SYMBOLS:
+        return True
+    folded = unicodedata.normalize("NFKC", ch)
+    if folded and all(c in _NAME_FORBIDDEN for c in folded):
+        return False
+    return unicodedata.category(ch).startswith("P")
+
+
+def check_name_text(raw: str, policy: IdentityPolicy, field_name: str = "name") -> str:
+    """The cleaned display form of a company name, or a problem saying what is wrong with it."""
+    text = " ".join(raw.split())
+    if not text:
+        raise IdentityProblem("name_missing", field_name)
+    if len(text) > policy.max_name_length:
+        raise IdentityProblem("name_too_long", field_name, text[:20] + "…", str(policy.max_name_length))
+    bad = sorted({ch for ch in text if not _name_char_ok(ch)})
+    if bad:
+        raise IdentityProblem("name_bad_chars", field_name, text, " ".join(bad))
+    return text
+
+
+def normalized_or_problem(text: str, field_name: str = "name") -> NormalizedName:
+    norm = normalize_name(text)
+    if norm is None:
+        raise IdentityProblem("name_empty", field_name, text)
+    if norm.generic:
+        raise IdentityProblem("name_generic", field_name, text)
+    return norm
+
+
+def normalize_credit_code(raw: str) -> str:
+    """A valid unified social credit code (统一社会信用代码), upper-case, or a problem."""
+    code = re.sub(r"[\s-]", "", raw).upper()
+    try:
+        return uscc.validate(code)
+    except StdnumError as exc:
+        reason = "length" if len(code) != 18 else "checksum"
+        raise IdentityProblem("credit_code_invalid", "credit_code", raw, reason) from exc
+
+
+def looks_like_credit_code(text: str) -> bool:
+    return bool(re.fullmatch(r"[0-9A-Za-z]{18}", text.strip()))
+
+
+def normalize_phone(raw: str, policy: IdentityPolicy) -> str:
+    """A phone number in E.164 (+8613800138000), or a problem."""
+    try:
+        number = phonenumbers.parse(raw, policy.default_region)
+    except phonenumbers.NumberParseException as exc:
+        raise IdentityProblem("phone_invalid", "phone", raw) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise IdentityProblem("phone_invalid", "phone", raw)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def looks_like_phone(text: str) -> bool:
+    stripped = text.strip()
+    return bool(re.fullmatch(r"\+?[\d\s\-()]{7,20}", stripped)) and sum(c.isdigit() for c in stripped) >= 7
+
+
+def email_domain(raw: str, policy: IdentityPolicy) -> str | None:
+    """The corporate domain of an e-mail address; None for free-mail domains (qq.com, gmail.com …)."""
+    match = _EMAIL.match(raw.strip())
+    if not match:
+        raise IdentityProblem("email_invalid", "email", raw)
+    domain = match.group(1).lower()
+    if domain in policy.free_mail_domains:
+        return None
+    return domain
+
+
+def name_keys(name: NormalizedName) -> tuple[IdentityKey, ...]:
+    keys = [IdentityKey(KeyKind.NAME, name.body, name.region or "")]
+    if name.core:
+        keys.append(IdentityKey(KeyKind.CORE, name.core, f"{name.region or ''}|{name.sector_key}"))
+    return tuple(keys)
+
+
+def build_identity(
+    name: str,
+    policy: IdentityPolicy,
+    *,
+    phone: str | None = None,
+    email: str | None = None,
+    credit_code: str | None = None,
+    aliases: tuple[str, ...] = (),
+) -> Identity:
+    """All identity keys of one registration, or the first problem found (name first)."""
+    display = check_name_text(name, policy)
+    norm = normalized_or_problem(display)
+    alias_norms = tuple(normalized_or_problem(check_name_text(a, policy, "alias"), "alias") for a in aliases)
+    code = normalize_credit_code(credit_code) if credit_code else None
+    e164 = normalize_phone(phone, policy) if phone else None
+    domain = email_domain(email, policy) if email else None
+    keys: list[IdentityKey] = []
+    if code:
+        keys.append(IdentityKey(KeyKind.CREDIT_CODE, code))
+    if e164:
+        keys.append(IdentityKey(KeyKind.PHONE, e164))
+    if domain:
+        keys.append(IdentityKey(KeyKind.DOMAIN, domain))
+    for n in (norm, *alias_norms):
+        for key in name_keys(n):
+            if key not in keys:
+                keys.append(key)
+    return Identity(display, norm, alias_norms, code, e164, domain, tuple(keys))
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a ``check`` looks for: the keys to look up, and the name when it is a name."""
+
+    kind: KeyKind
+    keys: tuple[IdentityKey, ...]
+    name: NormalizedName | None = None
+
+
+def query_for(text: str, policy: IdentityPolicy) -> Query:
+    """Read a check query as a credit code, an e-mail, a phone number or a company name."""
+    text = text.strip()
+    if not text:
+        raise IdentityProblem("query_missing", "query")
+    if "@" in text:
+        domain = email_domain(text, policy)
+        if domain is None:
+            raise IdentityProblem("email_free_mail", "query", text)
+        return Query(KeyKind.DOMAIN, (IdentityKey(KeyKind.DOMAIN, domain),))
+    if looks_like_credit_code(text) and not text.isdigit():
+        code = normalize_credit_code(text)
+        return Query(KeyKind.CREDIT_CODE, (IdentityKey(KeyKind.CREDIT_CODE, code),))
+    if looks_like_phone(text):
+        return Query(KeyKind.PHONE, (IdentityKey(KeyKind.PHONE, normalize_phone(text, policy)),))
+    norm = normalized_or_problem(check_name_text(text, policy))
+    return Query(KeyKind.NAME, name_keys(norm), norm)

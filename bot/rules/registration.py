@@ -1,0 +1,118 @@
+"""Who owns a client, and may this rep register it? Pure decisions with their reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.policy import ProtectionPolicy
+from bot.rules.identity import IdentityKey, KeyKind
+from bot.rules.regions import regions_compatible
+
+# The strongest evidence first: it is the reason a match reports.
+EVIDENCE_ORDER = (KeyKind.CREDIT_CODE, KeyKind.PHONE, KeyKind.DOMAIN, KeyKind.NAME, KeyKind.CORE)
+
+
+@dataclass(frozen=True)
+class KeyHit:
+    """A stored identity key that shares kind and value with one of the query's keys."""
+
+    client_id: int
+    kind: KeyKind
+    value: str
+    qualifier: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: KeyKind
+    value: str
+
+
+def _split_core_qualifier(qualifier: str) -> tuple[str, frozenset[str]]:
+    region, _, sectors = qualifier.partition("|")
+    return region, frozenset(s for s in sectors.split(",") if s)
+
+
+def key_matches(query: IdentityKey, stored: KeyHit) -> bool:
+    """Same kind and value, and nothing proves them different legal bodies."""
+    if query.kind != stored.kind or query.value != stored.value:
+        return False
+    if query.kind in (KeyKind.CREDIT_CODE, KeyKind.PHONE, KeyKind.DOMAIN):
+        return True
+    if query.kind == KeyKind.NAME:
+        return regions_compatible(query.qualifier or None, stored.qualifier or None)
+    q_region, q_sectors = _split_core_qualifier(query.qualifier)
+    s_region, s_sectors = _split_core_qualifier(stored.qualifier)
+    if not regions_compatible(q_region or None, s_region or None):
+        return False  # 杭州星辰网络科技 vs 苏州星辰网络科技
+    return not (q_sectors and s_sectors and q_sectors.isdisjoint(s_sectors))  # 招商银行 vs 招商证券
+
+
+def match_clients(keys: tuple[IdentityKey, ...], hits: list[KeyHit]) -> dict[int, Evidence]:
+    """Client id → the strongest evidence that the query names that client."""
+    rank = {kind: i for i, kind in enumerate(EVIDENCE_ORDER)}
+    found: dict[int, Evidence] = {}
+    for hit in hits:
+        for key in keys:
+            if key_matches(key, hit):
+                current = found.get(hit.client_id)
+                if current is None or rank[key.kind] < rank[current.kind]:
+                    found[hit.client_id] = Evidence(key.kind, key.value)
+    return found
+
+
+@dataclass(frozen=True)
+class Holding:
+    """The open lead on a matched client, as the decision needs it."""
+
+    client_id: int
+    owner_member_id: int | None
+    protected_until: datetime | None
+
+
+class Outcome(StrEnum):
+    NEW = "new"
+    CONFLICT = "conflict"
+    ALREADY_YOURS = "already_yours"
+
+
+@dataclass(frozen=True)
+class RegistrationDecision:
+    outcome: Outcome
+    rule: str
+    client_id: int | None = None
+    evidence: Evidence | None = None
+    protected_until: datetime | None = None
+
+
+def protection_until(now: datetime, policy: ProtectionPolicy) -> datetime:
+    return now + timedelta(days=policy.days)
+
+
+def decide_registration(
+    caller_member_id: int,
+    matches: dict[int, Evidence],
+    holdings: dict[int, Holding],
+    policy: ProtectionPolicy,
+    now: datetime,
+) -> RegistrationDecision:
+    """New client, or refused because someone holds it (or the caller already does)."""
+    if not matches:
+        return RegistrationDecision(Outcome.NEW, "registration.no_match",
+                                    protected_until=protection_until(now, policy))
+    rank = {kind: i for i, kind in enumerate(EVIDENCE_ORDER)}
+    client_id, evidence = min(matches.items(), key=lambda item: (rank[item[1].kind], item[0]))
+    holding = holdings.get(client_id)
+    if holding is not None and holding.owner_member_id == caller_member_id:
+        return RegistrationDecision(Outcome.ALREADY_YOURS, "registration.already_owner", client_id, evidence,
+                                    holding.protected_until)
+    if holding is not None and holding.protected_until is not None and holding.protected_until > now:
+        rule = "registration.protected"
+    elif holding is not None:
+        rule = "registration.owned"
+    else:
+        rule = "registration.known_client"
+    return RegistrationDecision(Outcome.CONFLICT, f"{rule}.{evidence.kind}", client_id, evidence,
+                                holding.protected_until if holding else None)

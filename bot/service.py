@@ -1,0 +1,228 @@
+"""The service layer: each command runs in a unit of work against the pure rules and the store.
+
+Handlers (Slack, console, later Feishu and jobs) build a command and an ``Actor`` and call
+``Service.execute``; they never touch the database or decide anything themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.clock import Clock
+from bot.commands import Check, Command, Help, OpenForm, Register, UsageError
+from bot.i18n import t
+from bot.messages import MatchView, Result
+from bot.policy import Policy
+from bot.present import present
+from bot.rules.identity import Identity, IdentityProblem, KeyKind, build_identity, query_for
+from bot.rules.registration import Evidence, Outcome, decide_registration, match_clients
+from store.db import Database
+from store.models import Activity, Client, Lead
+from store.repos import Leads, MemberView, Repos
+from store.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+SCORES = {KeyKind.CREDIT_CODE: 100, KeyKind.PHONE: 100, KeyKind.DOMAIN: 95, KeyKind.NAME: 100, KeyKind.CORE: 90}
+FIRST_STAGE = "lead"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: the tenant (workspace), the platform and the platform's user id."""
+
+    tenant: str
+    platform: str
+    user_id: str
+    display_name: str | None = None
+
+
+class Service:
+    def __init__(self, db: Database, policy: Policy, clock: Clock) -> None:
+        self.db = db
+        self.policy = policy
+        self.clock = clock
+        self._synced: set[tuple[str, str]] = set()
+        self._sync_lock = threading.Lock()
+
+    # -- entry point -------------------------------------------------------------------------
+
+    def execute(self, actor: Actor, command: Command | UsageError) -> Result:
+        me = self.member(actor)
+        if isinstance(command, UsageError):
+            return self._usage(me, command)
+        if isinstance(command, Register):
+            return self.register(actor, command)
+        if isinstance(command, Check):
+            return self.check(actor, command)
+        if isinstance(command, OpenForm):
+            return self._usage(me, UsageError("form_unavailable", command.verb))
+        assert isinstance(command, Help)
+        return self.help(me, command)
+
+    # -- members -----------------------------------------------------------------------------
+
+    def member(self, actor: Actor) -> MemberView:
+        """The caller as a member, created on first use (unknown users become reps of the default team)."""
+        with UnitOfWork(self.db) as uow:
+            found = uow.repos.members.view(actor.tenant, actor.platform, actor.user_id)
+        if found is not None and (actor.tenant, actor.platform) in self._synced:
+            return found
+        now = self.clock.now()
+        with UnitOfWork(self.db, write=True) as uow:
+            self._sync_policy(uow.repos, actor, now)
+            configured = self.policy.member(actor.user_id)
+            team_key = configured[0].id if configured else self.policy.default_team
+            team = uow.repos.teams.get(actor.tenant, team_key)
+            assert team is not None
+            uow.repos.members.ensure(actor.tenant, actor.platform, actor.user_id,
+                                     display_name=actor.display_name or actor.user_id, role="rep",
+                                     team_id=team.id, now=now)
+            uow.commit()
+        with self._sync_lock:
+            self._synced.add((actor.tenant, actor.platform))
+        with UnitOfWork(self.db) as uow:
+            found = uow.repos.members.view(actor.tenant, actor.platform, actor.user_id)
+        assert found is not None
+        return found
+
+    def _sync_policy(self, repos: Repos, actor: Actor, now) -> None:
+        """Teams and configured members of app.yaml, for this tenant (idempotent)."""
+        for team in self.policy.teams:
+            row = repos.teams.ensure(actor.tenant, team.id, name=team.name, timezone=team.timezone,
+                                     locale=team.locale, sync_channel=team.sync_channel)
+            for m in team.members:
+                repos.members.ensure(actor.tenant, actor.platform, m.user, display_name=m.name or m.user,
+                                     role=m.role, team_id=row.id, now=now)
+        for team in self.policy.teams:
+            for m in team.members:
+                if m.manager:
+                    repos.members.set_manager(actor.tenant, actor.platform, m.user, m.manager)
+
+    # -- register ----------------------------------------------------------------------------
+
+    def register(self, actor: Actor, cmd: Register) -> Result:
+        me = self.member(actor)
+        try:
+            identity = build_identity(cmd.name, self.policy.identity, phone=cmd.phone, email=cmd.email,
+                                      credit_code=cmd.credit_code, aliases=cmd.aliases)
+        except IdentityProblem as problem:
+            return self._problem(me, problem, "register")
+        for attempt in (1, 2):
+            try:
+                return self._register_locked(actor, me, cmd, identity)
+            except IntegrityError:
+                # Another worker inserted the same key between our lookup and insert (only possible
+                # without the registration lock); the second pass sees its row and refuses.
+                if attempt == 2:
+                    raise
+                log.info("registration race on %s; retrying the decision", identity.name.body)
+        raise AssertionError("unreachable")
+
+    def _register_locked(self, actor: Actor, me: MemberView, cmd: Register, identity: Identity) -> Result:
+        now = self.clock.now()
+        tenant = actor.tenant
+        with UnitOfWork(self.db, write=True) as uow:
+            uow.lock_registration(tenant)
+            repos = uow.repos
+            hits = repos.clients.key_hits(tenant, identity.keys)
+            matches = match_clients(identity.keys, hits)
+            leads = repos.leads.open_for_clients(tenant, matches)
+            decision = decide_registration(me.id, matches, Leads.holdings(leads), self.policy.protection, now)
+            facts = {"name": identity.display_name, "keys": [[k.kind.value, k.value, k.qualifier]
+                                                             for k in identity.keys]}
+            if decision.outcome is not Outcome.NEW:
+                views = self._match_views(repos, tenant, {decision.client_id: decision.evidence}, leads)
+                facts.update(client_id=decision.client_id, evidence=[decision.evidence.kind.value,
+                                                                     decision.evidence.value])
+                repos.audit.record(tenant=tenant, actor_id=me.id, action="register", subject_type="client",
+                                   subject_id=decision.client_id, rule=decision.rule,
+                                   decision=decision.outcome.value, facts=facts, at=now)
+                uow.commit()
+                kind = "conflict" if decision.outcome is Outcome.CONFLICT else "already_yours"
+                return Result(False, kind, kind, {"name": views[0].name, "query": cmd.name}, tuple(views),
+                              me.locale, me.timezone, {"rule": decision.rule})
+            client = repos.clients.add(Client(
+                tenant=tenant, name=identity.display_name, name_body=identity.name.body, core=identity.name.core,
+                region=identity.name.region or cmd.region, aliases=list(cmd.aliases),
+                credit_code=identity.credit_code, phone=identity.phone, domain=identity.domain,
+                industry=cmd.industry, contact=cmd.contact, created_by=me.id, created_at=now), identity.keys)
+            lead = repos.leads.add(Lead(
+                tenant=tenant, client_id=client.id, team_id=me.team_id, owner_id=me.id, stage=FIRST_STAGE,
+                source="self", registered_at=now, last_activity_at=now, protected_until=decision.protected_until,
+                locked=False, version=1, grade_reasons=[]))
+            repos.leads.add_activity(Activity(tenant=tenant, lead_id=lead.id, actor_id=me.id, kind="register",
+                                              payload={"rule": decision.rule}, at=now))
+            facts.update(client_id=client.id, lead_id=lead.id)
+            repos.audit.record(tenant=tenant, actor_id=me.id, action="register", subject_type="client",
+                               subject_id=client.id, rule=decision.rule, decision=decision.outcome.value,
+                               facts=facts, at=now)
+            params = {"name": client.name, "client_id": client.id, "owner": me.display_name,
+                      "until": decision.protected_until, "industry": cmd.industry, "region": client.region}
+            if me.sync_channel:
+                notice = present(Result(True, "registered.notice", "registered.notice", params,
+                                        locale=me.locale, timezone=me.timezone))
+                repos.outbox.enqueue(tenant=tenant, dedupe_key=f"registered:{tenant}:{lead.id}",
+                                     platform=actor.platform, target=me.sync_channel, payload=notice.to_dict(),
+                                     now=now)
+            uow.commit()
+        view = MatchView(client.id, client.name, me.display_name, me.user_id, FIRST_STAGE,
+                         decision.protected_until, 100, "new", "")
+        return Result(True, "registered", "registered", params, (view,), me.locale, me.timezone,
+                      {"rule": decision.rule, "lead_id": lead.id})
+
+    # -- check -------------------------------------------------------------------------------
+
+    def check(self, actor: Actor, cmd: Check) -> Result:
+        me = self.member(actor)
+        try:
+            query = query_for(cmd.query, self.policy.identity)
+        except IdentityProblem as problem:
+            return self._problem(me, problem, "check")
+        with UnitOfWork(self.db) as uow:
+            hits = uow.repos.clients.key_hits(actor.tenant, query.keys)
+            matches = match_clients(query.keys, hits)
+            leads = uow.repos.leads.open_for_clients(actor.tenant, matches)
+            views = self._match_views(uow.repos, actor.tenant, matches, leads)
+        kind = "found" if views else "not_found"
+        return Result(True, kind, f"check.{'found' if views else 'none'}",
+                      {"query": cmd.query.strip(), "count": len(views)}, tuple(views), me.locale, me.timezone)
+
+    def _match_views(self, repos: Repos, tenant: str, matches: dict[int, Evidence],
+                     leads: dict[int, Lead]) -> list[MatchView]:
+        clients = repos.clients.by_ids(tenant, matches)
+        owners = repos.members.names(lead.owner_id for lead in leads.values() if lead.owner_id)
+        owner_users = repos.members.user_ids(lead.owner_id for lead in leads.values() if lead.owner_id)
+        views = []
+        for cid, evidence in matches.items():
+            lead = leads.get(cid)
+            owner_id = lead.owner_id if lead else None
+            views.append(MatchView(
+                client_id=cid, name=clients[cid].name, owner=owners.get(owner_id) if owner_id else None,
+                owner_user_id=owner_users.get(owner_id) if owner_id else None,
+                stage=lead.stage if lead else None, protected_until=lead.protected_until if lead else None,
+                score=SCORES[evidence.kind], reason=evidence.kind.value, reason_value=evidence.value))
+        views.sort(key=lambda v: (-v.score, v.client_id))
+        return views
+
+    # -- help and errors ---------------------------------------------------------------------
+
+    def help(self, me: MemberView, cmd: Help) -> Result:
+        topic = cmd.topic if cmd.topic in ("register", "check", "help") else None
+        return Result(True, "help", "help", {"topic": topic, "days": self.policy.protection.days},
+                      locale=me.locale, timezone=me.timezone)
+
+    def _usage(self, me: MemberView, err: UsageError) -> Result:
+        return Result(False, "usage", f"usage.{err.code}", {"detail": err.detail}, locale=me.locale,
+                      timezone=me.timezone, data={"usage": err.verb})
+
+    def _problem(self, me: MemberView, problem: IdentityProblem, verb: str) -> Result:
+        detail_text = t(me.locale, f"problem.credit_code.{problem.detail}") if problem.code == "credit_code_invalid" \
+            else ""
+        return Result(False, "invalid", f"problem.{problem.code}",
+                      {"value": problem.value, "detail": problem.detail, "detail_text": detail_text},
+                      locale=me.locale, timezone=me.timezone, data={"usage": verb, "field": problem.field})

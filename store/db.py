@@ -1,0 +1,77 @@
+"""Engines and connection settings for SQLite (the embedded default) and PostgreSQL (psycopg 3).
+
+SQLite gets the transaction recipe from SQLAlchemy's pysqlite docs: the driver's own transaction
+handling is switched off and we emit BEGIN ourselves, so that writing units of work can take the
+database's write lock up front with ``BEGIN IMMEDIATE`` (no SQLITE_BUSY_SNAPSHOT, no lost race).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+MIN_SQLITE = (3, 35, 0)  # RETURNING, ON CONFLICT DO NOTHING
+
+
+def normalize_url(url: str) -> str:
+    """``postgresql://`` and ``postgres://`` use psycopg 3; other URLs pass through."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+@dataclass(frozen=True)
+class Database:
+    engine: Engine        # reading units of work
+    write_engine: Engine  # writing units of work (BEGIN IMMEDIATE on SQLite)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    if sqlite3.sqlite_version_info < MIN_SQLITE:
+        raise RuntimeError(f"SQLite {sqlite3.sqlite_version} is too old; 3.35 or newer is needed")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        mode = conn.get_execution_options().get("sqlite_begin", "")
+        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def create_database(url: str, *, echo: bool = False) -> Database:
+    url = normalize_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        memory = parsed.database in (None, "", ":memory:")
+        if not memory:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+        if memory:
+            kwargs["poolclass"] = StaticPool
+        engine = create_engine(url, echo=echo, **kwargs)
+        _configure_sqlite(engine)
+        return Database(engine, engine.execution_options(sqlite_begin="IMMEDIATE"))
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return Database(engine, engine)

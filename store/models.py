@@ -1,0 +1,240 @@
+"""Tables. Every row carries its tenant (a Slack workspace, a Feishu tenant or the local console),
+and every unique key is scoped by it. Times are stored as UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Id = BigInteger().with_variant(Integer, "sqlite")  # INTEGER PRIMARY KEY autoincrements on SQLite
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite (naive storage) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass aware UTC datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
+
+
+class Team(Base):
+    __tablename__ = "team"
+    __table_args__ = (UniqueConstraint("tenant", "key", name="uq_team_tenant_key"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(10))
+    sync_channel: Mapped[str | None] = mapped_column(String(80))
+
+
+class Member(Base):
+    __tablename__ = "member"
+    __table_args__ = (UniqueConstraint("tenant", "platform", "user_id", name="uq_member_tenant_user"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(80))
+    platform: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[str] = mapped_column(String(80))
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    created_at: Mapped[datetime]
+
+
+class Client(Base):
+    __tablename__ = "client"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(80), index=True)
+    name: Mapped[str] = mapped_column(String(500))
+    name_body: Mapped[str] = mapped_column(String(500))
+    core: Mapped[str] = mapped_column(String(500))
+    region: Mapped[str | None] = mapped_column(String(40))
+    aliases: Mapped[list[Any]] = mapped_column(default=list)
+    credit_code: Mapped[str | None] = mapped_column(String(18))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    domain: Mapped[str | None] = mapped_column(String(255))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    contact: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    created_at: Mapped[datetime]
+
+
+class ClientKey(Base):
+    """One identity key of a client; the unique key is the last line of defence against a race."""
+
+    __tablename__ = "client_key"
+    __table_args__ = (
+        UniqueConstraint("tenant", "kind", "value", "qualifier", name="uq_client_key_identity"),
+        Index("ix_client_key_lookup", "tenant", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(80))
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(500))
+    qualifier: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Lead(Base):
+    __tablename__ = "lead"
+    __table_args__ = (
+        # One open lead per client per tenant.
+        Index("uq_lead_open_client", "tenant", "client_id", unique=True,
+              sqlite_where=text("closed_at IS NULL AND pooled_at IS NULL"),
+              postgresql_where=text("closed_at IS NULL AND pooled_at IS NULL")),
+        Index("ix_lead_owner", "tenant", "owner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(80))
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    stage: Mapped[str] = mapped_column(String(40))
+    grade: Mapped[str | None] = mapped_column(String(2))
+    grade_reasons: Mapped[list[Any]] = mapped_column(default=list)
+    source: Mapped[str] = mapped_column(String(40))
+    registered_at: Mapped[datetime]
+    first_touch_at: Mapped[datetime | None]
+    last_activity_at: Mapped[datetime]
+    next_contact_at: Mapped[datetime | None]
+    protected_until: Mapped[datetime | None]
+    pooled_at: Mapped[datetime | None]
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed_at: Mapped[datetime | None]
+    close_reason: Mapped[str | None] = mapped_column(String(40))
+    amount: Mapped[float | None] = mapped_column(Numeric(14, 2))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Activity(Base):
+    __tablename__ = "activity"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(80))
+    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str | None] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(Text)
+    next_at: Mapped[datetime | None]
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime]
+
+
+class AuditEvent(Base):
+    """Append-only: who did what, when, and the rule that allowed or refused it."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_subject", "tenant", "subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(80))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    subject_type: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int | None] = mapped_column(Id)
+    rule: Mapped[str] = mapped_column(String(80))
+    decision: Mapped[str] = mapped_column(String(20))
+    facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime]
+
+
+class Outbox(Base):
+    """A message to deliver after commit; ``dedupe_key`` makes a second enqueue a no-op."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(80))
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sent | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    in_doubt: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempt_started_at: Mapped[datetime | None]
+    platform_msg_id: Mapped[str | None] = mapped_column(String(80))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class JobRun(Base):
+    __tablename__ = "job_run"
+    __table_args__ = (UniqueConstraint("tenant", "job", "team_id", "period", name="uq_job_run_period"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(80))
+    job: Mapped[str] = mapped_column(String(40))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    period: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class InboundEvent(Base):
+    __tablename__ = "inbound_event"
+    __table_args__ = (UniqueConstraint("platform", "event_id", name="uq_inbound_event_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(80))
+    platform: Mapped[str] = mapped_column(String(20))
+    event_id: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(12))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[datetime]

@@ -1,0 +1,228 @@
+"""Repositories: small data functions over one session. They never commit; the unit of work does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.rules.identity import IdentityKey, KeyKind
+from bot.rules.registration import Holding, KeyHit
+from store.models import Activity, AuditEvent, Client, ClientKey, Lead, Member, Outbox, Team
+
+
+def insert_ignore(session: Session, model: type, values: dict[str, Any], conflict: Sequence[str]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING; True when this call inserted the row."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
+    return session.execute(stmt).rowcount == 1
+
+
+@dataclass(frozen=True)
+class MemberView:
+    id: int
+    tenant: str
+    platform: str
+    user_id: str
+    display_name: str
+    role: str
+    team_id: int
+    team_key: str
+    team_name: str
+    timezone: str
+    locale: str
+    sync_channel: str | None
+
+
+class Teams:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def get(self, tenant: str, key: str) -> Team | None:
+        return self.s.scalar(select(Team).where(Team.tenant == tenant, Team.key == key))
+
+    def ensure(self, tenant: str, key: str, *, name: str, timezone: str, locale: str,
+               sync_channel: str | None) -> Team:
+        insert_ignore(self.s, Team, {"tenant": tenant, "key": key, "name": name, "timezone": timezone,
+                                     "locale": locale, "sync_channel": sync_channel}, ["tenant", "key"])
+        team = self.get(tenant, key)
+        assert team is not None
+        if (team.name, team.timezone, team.locale, team.sync_channel) != (name, timezone, locale, sync_channel):
+            team.name, team.timezone, team.locale, team.sync_channel = name, timezone, locale, sync_channel
+        return team
+
+
+class Members:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def view(self, tenant: str, platform: str, user_id: str) -> MemberView | None:
+        row = self.s.execute(
+            select(Member, Team).join(Team, Team.id == Member.team_id)
+            .where(Member.tenant == tenant, Member.platform == platform, Member.user_id == user_id)
+        ).first()
+        if row is None:
+            return None
+        m, t = row
+        return MemberView(m.id, m.tenant, m.platform, m.user_id, m.display_name, m.role, t.id, t.key, t.name,
+                          t.timezone, t.locale, t.sync_channel)
+
+    def ensure(self, tenant: str, platform: str, user_id: str, *, display_name: str, role: str,
+               team_id: int, now: datetime) -> None:
+        insert_ignore(self.s, Member, {"tenant": tenant, "platform": platform, "user_id": user_id,
+                                       "display_name": display_name, "role": role, "team_id": team_id,
+                                       "created_at": now}, ["tenant", "platform", "user_id"])
+
+    def set_manager(self, tenant: str, platform: str, user_id: str, manager_user_id: str) -> None:
+        manager = self.s.scalar(select(Member.id).where(
+            Member.tenant == tenant, Member.platform == platform, Member.user_id == manager_user_id))
+        if manager is not None:
+            self.s.execute(update(Member).where(
+                Member.tenant == tenant, Member.platform == platform, Member.user_id == user_id,
+            ).values(manager_id=manager))
+
+    def user_ids(self, ids: Iterable[int]) -> dict[int, str]:
+        ids = set(ids)
+        if not ids:
+            return {}
+        return {mid: uid for mid, uid in self.s.execute(select(Member.id, Member.user_id).where(Member.id.in_(ids)))}
+
+    def names(self, ids: Iterable[int]) -> dict[int, str]:
+        ids = set(ids)
+        if not ids:
+            return {}
+        return {mid: name for mid, name in self.s.execute(
+            select(Member.id, Member.display_name).where(Member.id.in_(ids)))}
+
+
+class Clients:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def key_hits(self, tenant: str, keys: Iterable[IdentityKey]) -> list[KeyHit]:
+        wanted = {(k.kind.value, k.value) for k in keys}
+        if not wanted:
+            return []
+        clauses = [and_(ClientKey.kind == kind, ClientKey.value == value) for kind, value in sorted(wanted)]
+        rows = self.s.execute(
+            select(ClientKey.client_id, ClientKey.kind, ClientKey.value, ClientKey.qualifier)
+            .where(ClientKey.tenant == tenant, or_(*clauses))
+        )
+        return [KeyHit(cid, KeyKind(kind), value, qualifier) for cid, kind, value, qualifier in rows]
+
+    def add(self, client: Client, keys: Iterable[IdentityKey]) -> Client:
+        self.s.add(client)
+        self.s.flush()
+        for key in keys:
+            self.s.add(ClientKey(tenant=client.tenant, client_id=client.id, kind=key.kind.value,
+                                 value=key.value, qualifier=key.qualifier))
+        self.s.flush()
+        return client
+
+    def by_ids(self, tenant: str, ids: Iterable[int]) -> dict[int, Client]:
+        ids = set(ids)
+        if not ids:
+            return {}
+        rows = self.s.scalars(select(Client).where(Client.tenant == tenant, Client.id.in_(ids)))
+        return {c.id: c for c in rows}
+
+    def count(self, tenant: str) -> int:
+        from sqlalchemy import func
+
+        return self.s.scalar(select(func.count()).select_from(Client).where(Client.tenant == tenant)) or 0
+
+
+class Leads:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def open_for_clients(self, tenant: str, client_ids: Iterable[int]) -> dict[int, Lead]:
+        ids = set(client_ids)
+        if not ids:
+            return {}
+        rows = self.s.scalars(select(Lead).where(
+            Lead.tenant == tenant, Lead.client_id.in_(ids), Lead.closed_at.is_(None), Lead.pooled_at.is_(None)))
+        return {lead.client_id: lead for lead in rows}
+
+    @staticmethod
+    def holdings(leads: dict[int, Lead]) -> dict[int, Holding]:
+        return {cid: Holding(cid, lead.owner_id, lead.protected_until) for cid, lead in leads.items()}
+
+    def add(self, lead: Lead) -> Lead:
+        self.s.add(lead)
+        self.s.flush()
+        return lead
+
+    def add_activity(self, activity: Activity) -> None:
+        self.s.add(activity)
+
+
+class Audit:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def record(self, *, tenant: str, actor_id: int | None, action: str, subject_type: str,
+               subject_id: int | None, rule: str, decision: str, facts: dict[str, Any], at: datetime) -> None:
+        self.s.add(AuditEvent(tenant=tenant, actor_id=actor_id, action=action, subject_type=subject_type,
+                              subject_id=subject_id, rule=rule, decision=decision, facts=facts, at=at))
+
+    def for_subject(self, tenant: str, subject_type: str, subject_id: int) -> list[AuditEvent]:
+        return list(self.s.scalars(select(AuditEvent).where(
+            AuditEvent.tenant == tenant, AuditEvent.subject_type == subject_type,
+            AuditEvent.subject_id == subject_id).order_by(AuditEvent.id)))
+
+
+class OutboxRepo:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def enqueue(self, *, tenant: str, dedupe_key: str, platform: str, target: str, payload: dict[str, Any],
+                now: datetime) -> bool:
+        return insert_ignore(self.s, Outbox, {
+            "tenant": tenant, "dedupe_key": dedupe_key, "platform": platform, "target": target,
+            "payload": payload, "status": "pending", "attempts": 0, "next_attempt_at": now,
+            "in_doubt": False, "created_at": now}, ["dedupe_key"])
+
+    def claim(self, *, me: str, now: datetime, lease: timedelta, limit: int,
+              platforms: Sequence[str]) -> list[Outbox]:
+        """Lease due rows to ``me``; the caller commits before any network call."""
+        due = (select(Outbox.id)
+               .where(Outbox.status == "pending", Outbox.next_attempt_at <= now,
+                      Outbox.platform.in_(list(platforms)),
+                      or_(Outbox.lease_until.is_(None), Outbox.lease_until < now))
+               .order_by(Outbox.id).limit(limit))
+        if self.s.get_bind().dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        ids = list(self.s.scalars(due))
+        if not ids:
+            return []
+        self.s.execute(update(Outbox).where(Outbox.id.in_(ids)).values(
+            claimed_by=me, lease_until=now + lease, attempts=Outbox.attempts + 1, in_doubt=True,
+            attempt_started_at=now))
+        return list(self.s.scalars(select(Outbox).where(Outbox.id.in_(ids)).order_by(Outbox.id)
+                                   .execution_options(populate_existing=True)))
+
+    def get(self, outbox_id: int) -> Outbox | None:
+        return self.s.get(Outbox, outbox_id)
+
+    def pending(self, tenant: str | None = None) -> list[Outbox]:
+        stmt = select(Outbox).where(Outbox.status == "pending").order_by(Outbox.id)
+        if tenant:
+            stmt = stmt.where(Outbox.tenant == tenant)
+        return list(self.s.scalars(stmt))
+
+
+class Repos:
+    def __init__(self, session: Session) -> None:
+        self.teams = Teams(session)
+        self.members = Members(session)
+        self.clients = Clients(session)
+        self.leads = Leads(session)
+        self.audit = Audit(session)
+        self.outbox = OutboxRepo(session)

@@ -1,0 +1,58 @@
+"""The unit of work owns the session: it rolls back unless committed, and takes the locks."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.db import Database
+from store.repos import Repos
+
+
+class UnitOfWork:
+    """``with UnitOfWork(db, write=True) as uow: …; uow.commit()``.
+
+    A writing unit on SQLite starts with ``BEGIN IMMEDIATE`` (the database's single write lock,
+    taken up front); on PostgreSQL ``lock_registration`` takes a transaction-scoped advisory lock.
+    """
+
+    def __init__(self, db: Database, *, write: bool = False) -> None:
+        self.db = db
+        self.write = write
+        self.session: Session | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        engine = self.db.write_engine if self.write else self.db.engine
+        self.session = Session(bind=engine, expire_on_commit=False, autoflush=True)
+        self.session.begin()
+        self.repos = Repos(self.session)
+        if self.write and self.db.is_sqlite:
+            self.session.connection()  # emit BEGIN IMMEDIATE now, before any read
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        assert self.session is not None
+        try:
+            if self.session.in_transaction():
+                self.session.rollback()
+        finally:
+            self.session.close()
+
+    def commit(self) -> None:
+        assert self.session is not None
+        self.session.commit()
+
+    def rollback(self) -> None:
+        assert self.session is not None
+        self.session.rollback()
+
+    def lock_registration(self, tenant: str) -> None:
+        """Serialize check-then-register for one tenant until this transaction ends."""
+        assert self.session is not None and self.write
+        if self.db.is_sqlite:
+            return  # BEGIN IMMEDIATE already holds the database write lock
+        key = func.hashtextextended(f"client-registration:{tenant}", 0)
+        self.session.execute(select(func.pg_advisory_xact_lock(key)))

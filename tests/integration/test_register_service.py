@@ -1,0 +1,140 @@
+"""Registration and check through the service, on a real database."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.commands import Check, Register, parse_command
+from store.models import AuditEvent, Client, ClientKey, Lead, Outbox
+from tests.conftest import NOW, actor
+
+
+def count(db, model) -> int:
+    with db.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+class TestRegister:
+    def test_registers_to_the_caller_with_protection_and_a_sync_notice(self, container, db):
+        result = container.service.execute(actor("U1"), Register("北京字节跳动科技有限公司", phone="13800138000",
+                                                                 industry="互联网", region="北京"))
+        assert result.ok and result.kind == "registered"
+        assert result.params["owner"] == "张三"
+        assert result.params["until"] == NOW.replace(day=23, month=12)
+        with db.engine.connect() as conn:
+            lead = conn.execute(select(Lead)).one()
+            assert lead.stage == "lead" and lead.protected_until.replace(tzinfo=None) == NOW.replace(
+                month=12, tzinfo=None)
+            notice = conn.execute(select(Outbox)).one()
+        assert notice.target == "CSYNC" and notice.status == "pending"
+        assert "北京字节跳动科技有限公司" in notice.payload["text"] and "张三" in notice.payload["text"]
+
+    def test_refuses_a_second_rep_naming_owner_stage_and_expiry(self, container, db):
+        container.service.execute(actor("U1"), Register("北京字节跳动科技有限公司"))
+        result = container.service.execute(actor("U2"), Register("字节跳动科技有限公司"))
+        assert not result.ok and result.kind == "conflict"
+        match = result.matches[0]
+        assert (match.owner, match.stage, match.reason) == ("张三", "lead", "name")
+        assert match.protected_until == NOW.replace(month=12)
+        assert count(db, Client) == 1 and count(db, Lead) == 1
+
+    def test_short_name_of_a_registered_full_name_conflicts_on_the_core(self, container):
+        container.service.execute(actor("U1"), Register("北京字节跳动科技有限公司"))
+        result = container.service.execute(actor("U2"), Register("字节跳动"))
+        assert result.kind == "conflict" and result.matches[0].reason == "core"
+        assert result.matches[0].reason_value == "字节跳动"
+
+    def test_same_credit_code_phone_or_domain_conflicts_whatever_the_name(self, container):
+        container.service.execute(actor("U1"), Register("甲公司科技", phone="13800138000",
+                                                        credit_code="91110000802100433B",
+                                                        email="boss@acme-cn.com"))
+        for other in (Register("乙公司", credit_code="91110000802100433B"),
+                      Register("丙公司", phone="+86 138-0013-8000"),
+                      Register("丁公司", email="sales@ACME-CN.com")):
+            result = container.service.execute(actor("U2"), other)
+            assert result.kind == "conflict", other
+        reasons = [container.service.execute(actor("U2"), Check(q)).matches[0].reason
+                   for q in ("91110000802100433B", "13800138000", "x@acme-cn.com")]
+        assert reasons == ["credit_code", "phone", "domain"]
+
+    def test_free_mail_never_identifies_a_company(self, container):
+        container.service.execute(actor("U1"), Register("甲公司科技", email="boss@qq.com"))
+        result = container.service.execute(actor("U2"), Register("乙公司贸易", email="other@qq.com"))
+        assert result.kind == "registered"
+
+    def test_same_name_in_different_cities_is_a_different_company(self, container):
+        container.service.execute(actor("U1"), Register("杭州星辰网络科技有限公司"))
+        result = container.service.execute(actor("U2"), Register("苏州星辰网络科技有限公司"))
+        assert result.kind == "registered"
+
+    def test_brand_word_shared_across_sectors_is_not_a_match(self, container):
+        container.service.execute(actor("U1"), Register("招商银行"))
+        container.service.execute(actor("U1"), Register("中国银行"))
+        assert container.service.execute(actor("U2"), Register("招商证券")).kind == "registered"
+        assert container.service.execute(actor("U2"), Register("中国建设银行")).kind == "registered"
+
+    def test_registering_your_own_client_again_says_so(self, container, db):
+        container.service.execute(actor("U1"), Register("腾讯科技（深圳）有限公司"))
+        result = container.service.execute(actor("U1"), Register("深圳腾讯科技有限公司"))
+        assert result.kind == "already_yours" and not result.ok
+        assert count(db, Lead) == 1
+
+    def test_every_registration_and_refusal_is_audited_with_its_rule(self, container, db):
+        container.service.execute(actor("U1"), Register("北京字节跳动科技有限公司"))
+        container.service.execute(actor("U2"), Register("字节跳动"))
+        with db.engine.connect() as conn:
+            rows = conn.execute(select(AuditEvent.action, AuditEvent.rule, AuditEvent.decision)
+                                .order_by(AuditEvent.id)).all()
+        assert rows == [("register", "registration.no_match", "new"),
+                        ("register", "registration.protected.core", "conflict")]
+
+    def test_unknown_user_becomes_a_rep_of_the_default_team(self, container):
+        result = container.service.execute(actor("UNEW"), Register("新客户科技有限公司"))
+        assert result.kind == "registered" and result.params["owner"] == "UNEW"
+        assert container.service.member(actor("UNEW")).team_key == "east"
+
+    def test_tenants_do_not_see_each_other(self, container):
+        container.service.execute(actor("U1", tenant="slack:T1"), Register("北京字节跳动科技有限公司"))
+        result = container.service.execute(actor("U1", tenant="slack:T2"), Register("北京字节跳动科技有限公司"))
+        assert result.kind == "registered"
+
+    def test_aliases_are_identity_names(self, container):
+        container.service.execute(actor("U1"), Register("北京字节跳动科技有限公司", aliases=("ByteDance",)))
+        result = container.service.execute(actor("U2"), Register("ByteDance Ltd."))
+        assert result.kind == "conflict"
+
+
+class TestBadInput:
+    BAD = [
+        ("register", "usage.form_unavailable"),
+        ("register   ", "usage.form_unavailable"),
+        ("register " + "字" * 10_000, "usage.too_long"),
+        ("register " + "字" * 150, "problem.name_too_long"),
+        ("register ！！！。。。", "problem.name_empty"),
+        ("register 🚀🚀", "problem.name_bad_chars"),
+        ("register '; DROP TABLE client; --", "problem.name_bad_chars"),
+        ("register 北京字节 credit_code=91110000802100433A", "problem.credit_code_invalid"),
+        ("register 北京字节 credit_code=123", "problem.credit_code_invalid"),
+        ("register 北京字节 phone=12345", "problem.phone_invalid"),
+        ("register 北京字节 phone=abc", "problem.phone_invalid"),
+        ("register 北京字节 email=not-an-email", "problem.email_invalid"),
+        ("register 北京字节 colour=red", "usage.unknown_key"),
+        ("register 北京字节 phone=", "usage.missing_value"),
+        ('register 北京字节 region="北京', "usage.unclosed_quote"),
+        ("register phone=13800138000", "usage.missing_name"),
+        ("register 网络科技有限公司", "problem.name_generic"),
+        ("check", "usage.missing_query"),
+        ("check someone@gmail.com", "problem.email_free_mail"),
+        ("frobnicate x", "usage.unknown_command"),
+    ]
+
+    def test_each_bad_input_gets_its_message_and_writes_nothing(self, container, db):
+        for text, msg in self.BAD:
+            result = container.service.execute(actor("U1"), parse_command(text))
+            assert (result.ok, result.msg) == (False, msg), text
+        assert count(db, Client) == 0 and count(db, ClientKey) == 0 and count(db, Lead) == 0
+        assert count(db, Outbox) == 0
+
+    def test_a_blank_name_from_a_form_is_refused(self, container):
+        result = container.service.execute(actor("U1"), Register(name="   "))
+        assert (result.ok, result.msg) == (False, "problem.name_missing")
