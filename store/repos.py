@@ -20,8 +20,9 @@ def insert_ignore(session: Session, model: type, values: dict[str, Any], conflic
     """INSERT … ON CONFLICT DO NOTHING; True when this call inserted the row."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
-    return session.execute(stmt).rowcount == 1
+    stmt = (insert(model).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
+            .returning(model.id))
+    return session.execute(stmt).first() is not None
 
 
 @dataclass(frozen=True)
