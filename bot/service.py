@@ -56,9 +56,9 @@ class Service:
         if isinstance(command, UsageError):
             return self._usage(me, command)
         if isinstance(command, Register):
-            return self.register(actor, command)
+            return self.register(actor, command, me)
         if isinstance(command, Check):
-            return self.check(actor, command)
+            return self.check(actor, command, me)
         if isinstance(command, OpenForm):
             return self._usage(me, UsageError("form_unavailable", command.verb))
         assert isinstance(command, Help)
@@ -105,8 +105,8 @@ class Service:
 
     # -- register ----------------------------------------------------------------------------
 
-    def register(self, actor: Actor, cmd: Register) -> Result:
-        me = self.member(actor)
+    def register(self, actor: Actor, cmd: Register, me: MemberView | None = None) -> Result:
+        me = me or self.member(actor)
         try:
             identity = build_identity(cmd.name, self.policy.identity, phone=cmd.phone, email=cmd.email,
                                       credit_code=cmd.credit_code, aliases=cmd.aliases)
@@ -177,8 +177,8 @@ class Service:
 
     # -- check -------------------------------------------------------------------------------
 
-    def check(self, actor: Actor, cmd: Check) -> Result:
-        me = self.member(actor)
+    def check(self, actor: Actor, cmd: Check, me: MemberView | None = None) -> Result:
+        me = me or self.member(actor)
         try:
             query = query_for(cmd.query, self.policy.identity)
         except IdentityProblem as problem:

@@ -71,7 +71,11 @@ class Console:
                 ok = False
         return ok
 
-    def interactive(self, stdin: TextIO = sys.stdin) -> None:
+    def interactive(self) -> None:
+        try:
+            import readline  # noqa: F401  (line editing and history at the prompt)
+        except ImportError:
+            pass
         print(t(self.locale, "console.tour", db=self.c.settings.database_url, user=self.user_label), file=self.out)
         while True:
             try:
