@@ -14,7 +14,9 @@ def create_web_app(container: Container) -> Flask:
     if container.settings.slack_enabled:
         from bot.handlers.slack import build_bolt_app
 
-        handler = SlackRequestHandler(build_bolt_app(container))
+        bolt = build_bolt_app(container)
+        app.extensions["slack_bolt"] = bolt  # for shutdown and tests: bolt.listener_runner.listener_executor
+        handler = SlackRequestHandler(bolt)
 
         @app.post("/slack/events")
         def slack_events():

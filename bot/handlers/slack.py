@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import slack_bolt.request.request as _bolt_request
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -34,6 +34,7 @@ PLATFORM = "slack"
 COMMAND = "/crm"
 REGISTER_VIEW = "crm_register"
 REGISTER_FIELDS = ("name", "phone", "email", "credit_code", "industry", "region", "contact", "alias")
+ACK_BUDGET = 2.5  # seconds; Slack allows 3 s, bolt's ack_timeout is 3 s
 PERMANENT_ERRORS = {"channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "token_revoked",
                     "account_inactive", "msg_too_long", "invalid_blocks", "no_text", "not_authed",
                     "missing_scope", "restricted_action"}
@@ -78,12 +79,23 @@ class SlackSender:
             status = exc.response.status_code
             error = str(exc.response.get("error") or f"http_{status}")
             if status == 429:
-                return SendOutcome("retry", error="ratelimited",
-                                   retry_after=float(exc.response.headers.get("Retry-After", 1) or 1))
+                return SendOutcome("retry", error="ratelimited", retry_after=_retry_after(exc.response.headers))
             if error in PERMANENT_ERRORS:
                 return SendOutcome("dead", error=error)
             return SendOutcome("retry", error=error)
         return SendOutcome("sent", message_id=str(resp.get("ts")))
+
+
+def _retry_after(headers: dict[str, Any]) -> float:
+    """Seconds from a 429's Retry-After (any header case); 1 s when absent or unreadable."""
+    for key, value in (headers or {}).items():
+        if key.lower() == "retry-after":
+            value = value[0] if isinstance(value, list | tuple) else value
+            try:
+                return max(float(value), 0.0)
+            except (TypeError, ValueError):
+                return 1.0
+    return 1.0
 
 
 class SlackDeps:
@@ -105,7 +117,7 @@ class SlackDeps:
                 profile = info["user"].get("profile") or {}
                 name = (profile.get("display_name") or profile.get("real_name") or info["user"].get("real_name")
                         or info["user"].get("name") or name)
-            except SlackApiError:
+            except (SlackApiError, OSError):  # the name is a nicety: an API error or timeout must not fail the command
                 log.warning("users.info failed for %s; using %s", user, name)
             with self._lock:
                 self._names[key] = name
@@ -132,79 +144,135 @@ def _register_modal(container: Container, locale: str, channel_id: str | None, i
                  private_metadata={"channel_id": channel_id})
 
 
+class _AckOnce:
+    """Acks exactly once. Slack waits 3 s for the HTTP answer and bolt answers 404 "unhandled request"
+    once its ``ack_timeout`` passes, even though the listener goes on and may register the client. So
+    if the work is not done within ``ACK_BUDGET`` the request is acked empty, and the answer, when it
+    comes, goes another way (``response_url`` for commands, a message for modals)."""
+
+    def __init__(self, ack: Ack) -> None:
+        self._ack = ack
+        self._lock = threading.Lock()
+        self._done = False
+        self._timer = threading.Timer(ACK_BUDGET, self)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def __call__(self, **kwargs: Any) -> bool:
+        """Ack with ``kwargs``; False when the request was already acked (the caller must answer late)."""
+        with self._lock:
+            if self._done:
+                return False
+            self._done = True
+        self._timer.cancel()
+        self._ack(**kwargs)
+        return True
+
+
 def register(app: App, deps: SlackDeps) -> None:
     """The /crm command family: the command, the register modal and the buttons on replies."""
     service = deps.c.service
 
     default_locale = deps.c.policy.team(deps.c.policy.default_team).locale
 
-    def guarded(ack: Ack, work: Callable[[], None], *, in_view: bool = False) -> None:
+    def guarded(work: Callable[[], None], fail: Callable[[str], None]) -> None:
         """The one error mapper: a failure becomes a catalog message with a reference, never a trace."""
         try:
             work()
         except Exception:
             ref, text = _internal_error(default_locale)
             log.exception("slack listener failed (ref %s)", ref)
-            if in_view:
-                ack(response_action="errors", errors={"name": text})
-            else:
-                ack(text=text, response_type="ephemeral")
+            fail(text)
 
     @app.command(COMMAND)
-    def on_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_command(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        once = _AckOnce(ack)
+
+        def answer(message: dict[str, Any]) -> None:
+            if not once(response_type="ephemeral", **message):
+                respond(response_type="ephemeral", **message)
+
         def work() -> None:
             actor = deps.actor(body, client)
             me = service.member(actor)
             command = parse_command(body.get("text") or "")
             if isinstance(command, OpenForm):
-                ack()
-                client.views_open(trigger_id=body["trigger_id"],
-                                  view=_register_modal(deps.c, me.locale, body.get("channel_id")))
+                once()
+                try:
+                    client.views_open(trigger_id=body["trigger_id"],
+                                      view=_register_modal(deps.c, me.locale, body.get("channel_id")))
+                except SlackApiError as exc:  # e.g. expired_trigger_id: say so instead of staying silent
+                    log.warning("views.open failed: %s", exc.response.get("error"))
+                    answer(render_message(present(service.execute(actor, command))))
                 return
             result = service.execute(actor, command)
-            ack(response_type="ephemeral", **render_message(present(result)))
+            answer(render_message(present(result)))
             if result.ok:
                 deps.deliver()
 
-        guarded(ack, work)
+        guarded(work, lambda text: answer({"text": text}))
 
     @app.action("crm_register_open")
-    def on_register_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_register_button(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         actor = deps.actor(body, client)
         me = service.member(actor)
         value = (body.get("actions") or [{}])[0].get("value") or ""
         channel = (body.get("channel") or {}).get("id")
-        client.views_open(trigger_id=body["trigger_id"], view=_register_modal(deps.c, me.locale, channel, value))
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=_register_modal(deps.c, me.locale, channel, value))
+        except SlackApiError as exc:
+            log.warning("views.open failed: %s", exc.response.get("error"))
+            respond(response_type="ephemeral", replace_original=False,
+                    **render_message(present(service.execute(actor, OpenForm("register")))))
 
     @app.view(REGISTER_VIEW)
     def on_register_submit(ack: Ack, body: dict[str, Any], client: WebClient, view: dict[str, Any]) -> None:
+        once = _AckOnce(ack)
+        user = (body.get("user") or {}).get("id")
+        channel = _metadata(view).get("channel_id")
+
+        def tell(message: dict[str, Any]) -> None:
+            """A message to the submitter: ephemeral in the channel the form came from, else a DM."""
+            try:
+                if channel:
+                    client.chat_postEphemeral(channel=channel, user=user, **message)
+                    return
+            except SlackApiError:
+                pass
+            client.chat_postMessage(channel=user, **message)
+
         def work() -> None:
             actor = deps.actor(body, client)
             values = {block_id: (state.get("value") or {}).get("value")
                       for block_id, state in view["state"]["values"].items()}
             command = _register_from_form(values)
             result = service.execute(actor, command)
+            reply = present(result)
+            message = render_message(reply)
             if not result.ok:
-                reply = present(result)
                 block = result.data.get("field") if result.data.get("field") in REGISTER_FIELDS else "name"
-                message = "\n".join(p for p in (reply.text, reply.context) if p)
-                ack(response_action="errors", errors={block: message[:2000]})
+                text = "\n".join(p for p in (reply.text, reply.context) if p)
+                if not once(response_action="errors", errors={block: text[:2000]}):
+                    tell(message)  # the modal has closed: the user still learns why nothing was saved
                 return
-            ack()
-            metadata = json.loads(view.get("private_metadata") or "{}")
-            message = render_message(present(result))
-            channel = metadata.get("channel_id")
-            try:
-                if channel:
-                    client.chat_postEphemeral(channel=channel, user=actor.user_id, **message)
-                else:
-                    client.chat_postMessage(channel=actor.user_id, **message)
-            except SlackApiError:
-                client.chat_postMessage(channel=actor.user_id, **message)
+            once()
+            tell(message)
             deps.deliver()
 
-        guarded(ack, work, in_view=True)
+        def fail(text: str) -> None:
+            if not once(response_action="errors", errors={"name": text}):
+                tell({"text": text})
+
+        guarded(work, fail)
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _register_from_form(values: dict[str, str | None]) -> Register | UsageError:
