@@ -23,6 +23,7 @@ class Register:
     region: str | None = None
     contact: str | None = None
     aliases: tuple[str, ...] = ()
+    justification: str | None = None  # why this is not the possible duplicate the bot found
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ REGISTER_KEYS: dict[str, str] = {
     "region": "region", "city": "region", "地区": "region", "城市": "region",
     "contact": "contact", "联系人": "contact",
     "alias": "alias", "aliases": "alias", "别名": "alias", "简称": "alias",
+    "justification": "justification", "why": "justification", "理由": "justification", "说明": "justification",
 }
 
 _KEY = r"[A-Za-z_][A-Za-z0-9_]*|[\u4e00-\u9fff]+"

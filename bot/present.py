@@ -53,6 +53,13 @@ def present(result: Result) -> Reply:
         key = "conflict.unowned" if result.kind == "conflict" and view.owner is None else result.kind
         title = t(loc, "conflict.title") if result.kind == "conflict" else None
         return Reply(t(loc, key, **_match_params(view, result)), title=title)
+    if result.kind == "possible":
+        lines = tuple(
+            t(loc, "check.match" if v.owner else "check.match.unowned", **_match_params(v, result))
+            for v in result.matches)
+        return Reply(t(loc, "possible", **p), title=t(loc, "possible.title"), lines=lines)
+    if result.kind == "justified.notice":
+        return Reply(t(loc, "justified.notice", **p))
     if result.kind == "found":
         lines = tuple(
             t(loc, "check.match" if v.owner else "check.match.unowned", **_match_params(v, result))

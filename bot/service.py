@@ -18,8 +18,10 @@ from bot.i18n import t
 from bot.messages import MatchView, Result
 from bot.policy import Policy
 from bot.present import present
+from bot.rules.fuzzy import MAX_CANDIDATES, grams, possible_duplicates, rarest
 from bot.rules.identity import Identity, IdentityProblem, KeyKind, build_identity, query_for
-from bot.rules.registration import Evidence, Outcome, decide_registration, match_clients
+from bot.rules.names import NormalizedName
+from bot.rules.registration import Evidence, Outcome, decide_registration, match_clients, near_misses
 from store.db import Database
 from store.models import Activity, Client, Lead
 from store.repos import Leads, MemberView, Repos
@@ -27,7 +29,8 @@ from store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-SCORES = {KeyKind.CREDIT_CODE: 100, KeyKind.PHONE: 100, KeyKind.DOMAIN: 95, KeyKind.NAME: 100, KeyKind.CORE: 90}
+SCORES = {KeyKind.CREDIT_CODE: 100, KeyKind.PHONE: 100, KeyKind.DOMAIN: 95, KeyKind.NAME: 100, KeyKind.CORE: 90,
+          KeyKind.TYPO: 80}
 FIRST_STAGE = "lead"
 
 
@@ -112,9 +115,13 @@ class Service:
                                       credit_code=cmd.credit_code, aliases=cmd.aliases)
         except IdentityProblem as problem:
             return self._problem(me, problem, "register")
+        names = (identity.name, *identity.aliases)
+        with UnitOfWork(self.db) as uow:  # candidate retrieval stays outside the registration lock
+            seen_up_to = uow.repos.clients.max_id(actor.tenant)
+            near = self._near_candidates(uow.repos, actor.tenant, names)
         for attempt in (1, 2):
             try:
-                return self._register_locked(actor, me, cmd, identity)
+                return self._register_locked(actor, me, cmd, identity, near, seen_up_to)
             except IntegrityError:
                 # Another worker inserted the same key between our lookup and insert (only possible
                 # without the registration lock); the second pass sees its row and refuses.
@@ -123,27 +130,58 @@ class Service:
                 log.info("registration race on %s; retrying the decision", identity.name.body)
         raise AssertionError("unreachable")
 
-    def _register_locked(self, actor: Actor, me: MemberView, cmd: Register, identity: Identity) -> Result:
+    def _near_candidates(self, repos: Repos, tenant: str, names: tuple[NormalizedName, ...],
+                         after_client_id: int | None = None) -> list[int]:
+        """Clients sharing the rarest grams of the names' cores (or, after ``after_client_id``, any gram)."""
+        query_grams = frozenset().union(*(grams(n.core) for n in names))
+        if not query_grams:
+            return []
+        if after_client_id is not None:
+            wanted = sorted(query_grams)
+        else:
+            wanted = rarest(query_grams, repos.clients.gram_df(tenant, query_grams))
+        return repos.clients.gram_candidates(tenant, wanted, limit=MAX_CANDIDATES, after_client_id=after_client_id)
+
+    def _possible(self, repos: Repos, tenant: str, names: tuple[NormalizedName, ...], candidate_ids: list[int],
+                  matches: dict[int, Evidence]) -> dict[int, Evidence]:
+        candidates = repos.clients.core_candidates(tenant, candidate_ids)
+        found: dict[int, tuple[str, int]] = {}
+        for n in names:
+            for cid, hit in possible_duplicates(n.core, n.region, n.sectors, candidates).items():
+                if cid not in found or hit[1] < found[cid][1]:
+                    found[cid] = hit
+        return near_misses(found, matches)
+
+    def _register_locked(self, actor: Actor, me: MemberView, cmd: Register, identity: Identity,
+                         near: list[int], seen_up_to: int) -> Result:
         now = self.clock.now()
         tenant = actor.tenant
+        names = (identity.name, *identity.aliases)
         with UnitOfWork(self.db, write=True) as uow:
             uow.lock_registration(tenant)
             repos = uow.repos
             hits = repos.clients.key_hits(tenant, identity.keys)
             matches = match_clients(identity.keys, hits)
-            leads = repos.leads.open_for_clients(tenant, matches)
-            decision = decide_registration(me.id, matches, Leads.holdings(leads), self.policy.protection, now)
+            # Clients registered since the retrieval above are checked here, under the lock.
+            late = self._near_candidates(repos, tenant, names, after_client_id=seen_up_to)
+            possible = self._possible(repos, tenant, names, near + late, matches)
+            leads = repos.leads.open_for_clients(tenant, [*matches, *possible])
+            justified = bool(cmd.justification and cmd.justification.strip())
+            decision = decide_registration(me.id, matches, Leads.holdings(leads), self.policy.protection, now,
+                                           possible=possible, justified=justified)
             facts = {"name": identity.display_name, "keys": [[k.kind.value, k.value, k.qualifier]
                                                              for k in identity.keys]}
             if decision.outcome is not Outcome.NEW:
-                views = self._match_views(repos, tenant, {decision.client_id: decision.evidence}, leads)
+                shown = possible if decision.outcome is Outcome.POSSIBLE else {decision.client_id: decision.evidence}
+                views = self._match_views(repos, tenant, shown, leads)
                 facts.update(client_id=decision.client_id, evidence=[decision.evidence.kind.value,
-                                                                     decision.evidence.value])
+                                                                     decision.evidence.value],
+                             candidates=sorted(shown))
                 repos.audit.record(tenant=tenant, actor_id=me.id, action="register", subject_type="client",
                                    subject_id=decision.client_id, rule=decision.rule,
                                    decision=decision.outcome.value, facts=facts, at=now)
                 uow.commit()
-                kind = "conflict" if decision.outcome is Outcome.CONFLICT else "already_yours"
+                kind = decision.outcome.value
                 return Result(False, kind, kind, {"name": views[0].name, "query": cmd.name}, tuple(views),
                               me.locale, me.timezone, {"rule": decision.rule})
             client = repos.clients.add(Client(
@@ -151,6 +189,7 @@ class Service:
                 region=identity.name.region or cmd.region, aliases=list(cmd.aliases),
                 credit_code=identity.credit_code, phone=identity.phone, domain=identity.domain,
                 industry=cmd.industry, contact=cmd.contact, created_by=me.id, created_at=now), identity.keys)
+            repos.clients.add_grams(tenant, client.id, frozenset().union(*(grams(n.core) for n in names)))
             lead = repos.leads.add(Lead(
                 tenant=tenant, client_id=client.id, team_id=me.team_id, owner_id=me.id, stage=FIRST_STAGE,
                 source="self", registered_at=now, last_activity_at=now, protected_until=decision.protected_until,
@@ -158,6 +197,9 @@ class Service:
             repos.leads.add_activity(Activity(tenant=tenant, lead_id=lead.id, actor_id=me.id, kind="register",
                                               payload={"rule": decision.rule}, at=now))
             facts.update(client_id=client.id, lead_id=lead.id)
+            if decision.outcome is Outcome.NEW and decision.evidence is not None:
+                facts.update(justification=cmd.justification, over_client_id=decision.client_id,
+                             evidence=[decision.evidence.kind.value, decision.evidence.value])
             repos.audit.record(tenant=tenant, actor_id=me.id, action="register", subject_type="client",
                                subject_id=client.id, rule=decision.rule, decision=decision.outcome.value,
                                facts=facts, at=now)
@@ -169,11 +211,23 @@ class Service:
                 repos.outbox.enqueue(tenant=tenant, dedupe_key=f"registered:{tenant}:{lead.id}",
                                      platform=actor.platform, target=me.sync_channel, payload=notice.to_dict(),
                                      now=now)
+            if decision.evidence is not None and me.manager_user_id:
+                self._tell_manager_of_justification(repos, actor, me, cmd, params, decision, leads, now, lead.id)
             uow.commit()
         view = MatchView(client.id, client.name, me.display_name, me.user_id, FIRST_STAGE,
                          decision.protected_until, 100, "new", "")
         return Result(True, "registered", "registered", params, (view,), me.locale, me.timezone,
                       {"rule": decision.rule, "lead_id": lead.id})
+
+    def _tell_manager_of_justification(self, repos: Repos, actor: Actor, me: MemberView, cmd: Register,
+                                       params: dict, decision, leads: dict[int, Lead], now, lead_id: int) -> None:
+        """A registration over a possible duplicate goes to the rep's manager with its one-line reason."""
+        [other] = self._match_views(repos, actor.tenant, {decision.client_id: decision.evidence}, leads)
+        notice = present(Result(True, "justified.notice", "justified.notice",
+                                {**params, "other": other.name, "other_owner": other.owner,
+                                 "justification": cmd.justification}, locale=me.locale, timezone=me.timezone))
+        repos.outbox.enqueue(tenant=actor.tenant, dedupe_key=f"justified:{actor.tenant}:{lead_id}",
+                             platform=actor.platform, target=me.manager_user_id, payload=notice.to_dict(), now=now)
 
     # -- check -------------------------------------------------------------------------------
 
@@ -186,6 +240,9 @@ class Service:
         with UnitOfWork(self.db) as uow:
             hits = uow.repos.clients.key_hits(actor.tenant, query.keys)
             matches = match_clients(query.keys, hits)
+            if query.name is not None:
+                near = self._near_candidates(uow.repos, actor.tenant, (query.name,))
+                matches = {**matches, **self._possible(uow.repos, actor.tenant, (query.name,), near, matches)}
             leads = uow.repos.leads.open_for_clients(actor.tenant, matches)
             views = self._match_views(uow.repos, actor.tenant, matches, leads)
         kind = "found" if views else "not_found"

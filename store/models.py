@@ -238,3 +238,25 @@ class InboundEvent(Base):
     status: Mapped[str] = mapped_column(String(12))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     received_at: Mapped[datetime]
+
+
+class ClientGram(Base):
+    """Candidate retrieval for near-miss names: one row per (gram of a client's core, client)."""
+
+    __tablename__ = "client_gram"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    tenant: Mapped[str] = mapped_column(String(80), primary_key=True)
+    gram: Mapped[str] = mapped_column(String(8), primary_key=True)
+    client_id: Mapped[int] = mapped_column(Id, ForeignKey("client.id"), primary_key=True)
+
+
+class GramDf(Base):
+    """How many clients share a gram: the query looks up only its rarest grams."""
+
+    __tablename__ = "gram_df"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    tenant: Mapped[str] = mapped_column(String(80), primary_key=True)
+    gram: Mapped[str] = mapped_column(String(8), primary_key=True)
+    df: Mapped[int] = mapped_column(Integer, default=0)

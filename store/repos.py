@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
+from bot.rules.fuzzy import CoreCandidate
 from bot.rules.identity import IdentityKey, KeyKind
 from bot.rules.registration import Holding, KeyHit
-from store.models import Activity, AuditEvent, Client, ClientKey, Lead, Member, Outbox, Team
+from store.models import Activity, AuditEvent, Client, ClientGram, ClientKey, GramDf, Lead, Member, Outbox, Team
 
 
 def insert_ignore(session: Session, model: type, values: dict[str, Any], conflict: Sequence[str]) -> bool:
@@ -39,6 +40,7 @@ class MemberView:
     timezone: str
     locale: str
     sync_channel: str | None
+    manager_user_id: str | None = None
 
 
 class Teams:
@@ -64,15 +66,17 @@ class Members:
         self.s = session
 
     def view(self, tenant: str, platform: str, user_id: str) -> MemberView | None:
+        manager = aliased(Member)
         row = self.s.execute(
-            select(Member, Team).join(Team, Team.id == Member.team_id)
+            select(Member, Team, manager.user_id).join(Team, Team.id == Member.team_id)
+            .outerjoin(manager, manager.id == Member.manager_id)
             .where(Member.tenant == tenant, Member.platform == platform, Member.user_id == user_id)
         ).first()
         if row is None:
             return None
-        m, t = row
+        m, t, manager_user_id = row
         return MemberView(m.id, m.tenant, m.platform, m.user_id, m.display_name, m.role, t.id, t.key, t.name,
-                          t.timezone, t.locale, t.sync_channel)
+                          t.timezone, t.locale, t.sync_channel, manager_user_id)
 
     def ensure(self, tenant: str, platform: str, user_id: str, *, display_name: str, role: str,
                team_id: int, now: datetime) -> None:
@@ -111,9 +115,12 @@ class Clients:
         if not wanted:
             return []
         clauses = [and_(ClientKey.kind == kind, ClientKey.value == value) for kind, value in sorted(wanted)]
+        # value IN (…) lets SQLite search ix_client_key_lookup (tenant, value); with only the OR it scans
+        # every key of the tenant.
+        values = sorted({value for _, value in wanted})
         rows = self.s.execute(
             select(ClientKey.client_id, ClientKey.kind, ClientKey.value, ClientKey.qualifier)
-            .where(ClientKey.tenant == tenant, or_(*clauses))
+            .where(ClientKey.tenant == tenant, ClientKey.value.in_(values), or_(*clauses))
         )
         return [KeyHit(cid, KeyKind(kind), value, qualifier) for cid, kind, value, qualifier in rows]
 
@@ -134,9 +141,57 @@ class Clients:
         return {c.id: c for c in rows}
 
     def count(self, tenant: str) -> int:
-        from sqlalchemy import func
-
         return self.s.scalar(select(func.count()).select_from(Client).where(Client.tenant == tenant)) or 0
+
+
+    # -- near-miss candidates (the gram table) -------------------------------------------------
+
+    def add_grams(self, tenant: str, client_id: int, grams: Iterable[str]) -> None:
+        grams = sorted(set(grams))
+        if not grams:
+            return
+        self.s.execute(ClientGram.__table__.insert(),
+                       [{"tenant": tenant, "gram": g, "client_id": client_id} for g in grams])
+        dialect = self.s.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(GramDf).values([{"tenant": tenant, "gram": g, "df": 1} for g in grams])
+        stmt = stmt.on_conflict_do_update(index_elements=["tenant", "gram"], set_={"df": GramDf.df + 1})
+        self.s.execute(stmt)
+
+    def gram_df(self, tenant: str, grams: Iterable[str]) -> dict[str, int]:
+        grams = list(set(grams))
+        if not grams:
+            return {}
+        rows = self.s.execute(select(GramDf.gram, GramDf.df).where(GramDf.tenant == tenant, GramDf.gram.in_(grams)))
+        return {g: df for g, df in rows}
+
+    def gram_candidates(self, tenant: str, grams: Sequence[str], *, limit: int,
+                        after_client_id: int | None = None) -> list[int]:
+        """Clients sharing the most of ``grams`` (which should be the query's rarest few)."""
+        if not grams:
+            return []
+        hits = func.count().label("hits")
+        stmt = (select(ClientGram.client_id, hits)
+                .where(ClientGram.tenant == tenant, ClientGram.gram.in_(list(grams)))
+                .group_by(ClientGram.client_id).order_by(hits.desc(), ClientGram.client_id).limit(limit))
+        if after_client_id is not None:
+            stmt = stmt.where(ClientGram.client_id > after_client_id)
+        return [cid for cid, _ in self.s.execute(stmt)]
+
+    def core_candidates(self, tenant: str, client_ids: Iterable[int]) -> list[CoreCandidate]:
+        ids = set(client_ids)
+        if not ids:
+            return []
+        rows = self.s.execute(select(ClientKey.client_id, ClientKey.value, ClientKey.qualifier).where(
+            ClientKey.tenant == tenant, ClientKey.kind == KeyKind.CORE.value, ClientKey.client_id.in_(ids)))
+        out = []
+        for cid, core, qualifier in rows:
+            region, _, sectors = qualifier.partition("|")
+            out.append(CoreCandidate(cid, core, region, frozenset(x for x in sectors.split(",") if x)))
+        return out
+
+    def max_id(self, tenant: str) -> int:
+        return self.s.scalar(select(func.max(Client.id)).where(Client.tenant == tenant)) or 0
 
 
 class Leads:

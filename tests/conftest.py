@@ -87,6 +87,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         db = create_database(url)
         tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
         with db.engine.begin() as conn:
+            # A connection a previous test left open must fail this test, not hang the suite.
+            conn.execute(text("SET LOCAL lock_timeout = '20s'"))
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.dispose()
         return url

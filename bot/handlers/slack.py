@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "slack"
 COMMAND = "/crm"
 REGISTER_VIEW = "crm_register"
-REGISTER_FIELDS = ("name", "phone", "email", "credit_code", "industry", "region", "contact", "alias")
+REGISTER_FIELDS = ("name", "phone", "email", "credit_code", "industry", "region", "contact", "alias", "justification")
 ACK_BUDGET = 2.5  # seconds; Slack allows 3 s, bolt's ack_timeout is 3 s
 PERMANENT_ERRORS = {"channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "token_revoked",
                     "account_inactive", "msg_too_long", "invalid_blocks", "no_text", "not_authed",
@@ -281,7 +281,7 @@ def _register_from_form(values: dict[str, str | None]) -> Register | UsageError:
         return UsageError("missing_name", "register")
     aliases = tuple(a.strip() for a in (values.get("alias") or "").replace("，", ",").split(",") if a.strip())
     fields = {k: (values.get(k) or "").strip() or None
-              for k in ("phone", "email", "credit_code", "industry", "region", "contact")}
+              for k in ("phone", "email", "credit_code", "industry", "region", "contact", "justification")}
     return Register(name=name, aliases=aliases, **fields)
 
 

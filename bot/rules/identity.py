@@ -25,6 +25,7 @@ class KeyKind(StrEnum):
     DOMAIN = "domain"
     NAME = "name"
     CORE = "core"
+    TYPO = "typo"  # not a stored key: a near miss of a core, found through the gram table
 
 
 # Punctuation is allowed in a name (it is stripped when matching); these characters never occur in

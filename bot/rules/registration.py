@@ -11,7 +11,7 @@ from bot.rules.identity import IdentityKey, KeyKind
 from bot.rules.regions import regions_compatible
 
 # The strongest evidence first: it is the reason a match reports.
-EVIDENCE_ORDER = (KeyKind.CREDIT_CODE, KeyKind.PHONE, KeyKind.DOMAIN, KeyKind.NAME, KeyKind.CORE)
+EVIDENCE_ORDER = (KeyKind.CREDIT_CODE, KeyKind.PHONE, KeyKind.DOMAIN, KeyKind.NAME, KeyKind.CORE, KeyKind.TYPO)
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class KeyHit:
 class Evidence:
     kind: KeyKind
     value: str
+    distance: int = 0  # edit distance, for typo evidence
 
 
 def _split_core_qualifier(qualifier: str) -> tuple[str, frozenset[str]]:
@@ -76,6 +77,7 @@ class Outcome(StrEnum):
     NEW = "new"
     CONFLICT = "conflict"
     ALREADY_YOURS = "already_yours"
+    POSSIBLE = "possible"
 
 
 @dataclass(frozen=True)
@@ -91,17 +93,34 @@ def protection_until(now: datetime, policy: ProtectionPolicy) -> datetime:
     return now + timedelta(days=policy.days)
 
 
+def near_misses(possible: dict[int, tuple[str, int]], matches: dict[int, Evidence]) -> dict[int, Evidence]:
+    """Typo candidates as evidence, leaving out clients that already match exactly."""
+    return {cid: Evidence(KeyKind.TYPO, core, distance)
+            for cid, (core, distance) in possible.items() if cid not in matches}
+
+
 def decide_registration(
     caller_member_id: int,
     matches: dict[int, Evidence],
     holdings: dict[int, Holding],
     policy: ProtectionPolicy,
     now: datetime,
+    *,
+    possible: dict[int, Evidence] | None = None,
+    justified: bool = False,
 ) -> RegistrationDecision:
-    """New client, or refused because someone holds it (or the caller already does)."""
+    """New client; refused because someone holds it (or the caller already does); or held back as a
+    possible duplicate until the rep gives a justification."""
     if not matches:
-        return RegistrationDecision(Outcome.NEW, "registration.no_match",
-                                    protected_until=protection_until(now, policy))
+        until = protection_until(now, policy)
+        if possible:
+            client_id, evidence = min(possible.items(), key=lambda item: (item[1].distance, item[0]))
+            if not justified:
+                return RegistrationDecision(Outcome.POSSIBLE, "registration.possible_duplicate.typo", client_id,
+                                            evidence, until)
+            return RegistrationDecision(Outcome.NEW, "registration.justified_over_possible", client_id, evidence,
+                                        until)
+        return RegistrationDecision(Outcome.NEW, "registration.no_match", protected_until=until)
     rank = {kind: i for i, kind in enumerate(EVIDENCE_ORDER)}
     client_id, evidence = min(matches.items(), key=lambda item: (rank[item[1].kind], item[0]))
     holding = holdings.get(client_id)

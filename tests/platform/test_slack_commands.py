@@ -142,7 +142,7 @@ class TestSlashRegisterForm:
         assert modal["title"]["text"] == "报备客户" and modal["submit"]["text"] == "提交"
         assert json.loads(modal["private_metadata"]) == {"channel_id": "C77"}
         assert [b["block_id"] for b in modal["blocks"]] == [
-            "name", "phone", "email", "credit_code", "industry", "region", "contact", "alias"]
+            "name", "phone", "email", "credit_code", "industry", "region", "contact", "alias", "justification"]
         assert all(b["type"] == "input" and b["element"]["type"] == "plain_text_input"
                    and b["element"]["action_id"] == "value" for b in modal["blocks"])
         assert [b["optional"] for b in modal["blocks"]][:2] == [False, True]

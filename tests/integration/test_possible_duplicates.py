@@ -1,0 +1,84 @@
+"""Near misses: a plausible typo of a registered core is a possible duplicate, not a conflict."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.commands import Check, Register
+from bot.rules.identity import build_identity
+from store.models import AuditEvent, Client, ClientGram, GramDf, Outbox
+from store.uow import UnitOfWork
+from tests.conftest import actor
+
+
+def scalar(db, stmt):
+    with db.engine.connect() as conn:
+        return conn.execute(stmt).scalar_one()
+
+
+class TestPossibleDuplicate:
+    def test_a_one_character_typo_is_held_back_with_the_candidate(self, container, db):
+        container.service.execute(actor("U1"), Register("北京字节跳动科技有限公司"))
+        result = container.service.execute(actor("U2"), Register("字节跳东科技有限公司"))
+        assert (result.ok, result.kind) == (False, "possible")
+        [match] = result.matches
+        assert (match.name, match.owner, match.reason, match.reason_value, match.score) == (
+            "北京字节跳动科技有限公司", "张三", "typo", "字节跳动", 80)
+        assert scalar(db, select(func.count()).select_from(Client)) == 1
+        rule = scalar(db, select(AuditEvent.rule).order_by(AuditEvent.id.desc()).limit(1))
+        assert rule == "registration.possible_duplicate.typo"
+
+    def test_a_justification_registers_and_tells_the_manager(self, container, db):
+        container.service.execute(actor("U1"), Register("北京字节跳动科技有限公司"))
+        result = container.service.execute(actor("U2"), Register("字节跳东科技有限公司",
+                                                                 justification="字节跳东是另一家，做跳绳的"))
+        assert result.kind == "registered"
+        with db.engine.connect() as conn:
+            audit = conn.execute(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
+            notices = conn.execute(select(Outbox.target, Outbox.payload).order_by(Outbox.id)).all()
+        assert audit.rule == "registration.justified_over_possible"
+        assert audit.facts["justification"] == "字节跳东是另一家，做跳绳的"
+        targets = [target for target, _ in notices]
+        assert targets == ["CSYNC", "CSYNC", "UMGR"]
+        assert "字节跳东是另一家" in notices[-1][1]["text"] and "北京字节跳动科技有限公司" in notices[-1][1]["text"]
+
+    def test_check_shows_near_misses_below_exact_matches(self, container):
+        container.service.execute(actor("U1"), Register("北京字节跳动科技有限公司"))
+        result = container.service.execute(actor("U2"), Check("字节跳东"))
+        assert result.kind == "found" and [m.reason for m in result.matches] == ["typo"]
+
+    def test_short_cores_and_other_sectors_are_not_typos(self, container):
+        container.service.execute(actor("U1"), Register("小米科技有限责任公司"))
+        container.service.execute(actor("U1"), Register("星辰宇航科技有限公司"))
+        assert container.service.execute(actor("U2"), Register("小麦科技有限公司")).kind == "registered"
+        assert container.service.execute(actor("U2"), Register("星辰宇行餐饮有限公司")).kind == "registered"
+
+    def test_common_grams_do_not_hide_the_candidate(self, container, db):
+        pool = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
+        registered = 0
+        for a in pool:  # many clients share the gram 华宇
+            for b in pool[:3]:
+                result = container.service.execute(actor("U1"), Register(f"华宇{a}{b}{a}{b}科技有限公司"))
+                registered += result.kind == "registered"
+        container.service.execute(actor("U1"), Register("华宇星辰动力科技有限公司"))
+        assert registered > 50
+        assert scalar(db, select(GramDf.df).where(GramDf.gram == "华宇")) == registered + 1
+        result = container.service.execute(actor("U2"), Register("华宇星晨动力科技有限公司"))
+        assert result.kind == "possible" and result.matches[0].reason_value == "华宇星辰动力"
+
+    def test_grams_are_written_with_the_client(self, container, db):
+        container.service.execute(actor("U1"), Register("北京字节跳动科技有限公司", aliases=("ByteDance",)))
+        with db.engine.connect() as conn:
+            grams = {g for (g,) in conn.execute(select(ClientGram.gram))}
+        assert grams == {"字节", "节跳", "跳动", "byt", "yte", "ted", "eda", "dan", "anc", "nce"}
+
+    def test_a_client_registered_after_candidate_retrieval_is_still_caught_under_the_lock(self, container):
+        svc = container.service
+        identity = build_identity("字节跳东科技有限公司", container.policy.identity)
+        seen_up_to = 0  # retrieval happened before anything was registered
+        svc.execute(actor("U1"), Register("北京字节跳动科技有限公司"))
+        me = svc.member(actor("U2"))
+        result = svc._register_locked(actor("U2"), me, Register("字节跳东科技有限公司"), identity, [], seen_up_to)
+        assert result.kind == "possible"
+        with UnitOfWork(container.db) as uow:
+            assert uow.repos.clients.count("local") == 1
