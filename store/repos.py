@@ -61,12 +61,15 @@ class Teams:
         return team
 
 
+_MANAGER = aliased(Member, name="manager")
+
+
 class Members:
     def __init__(self, session: Session) -> None:
         self.s = session
 
     def view(self, tenant: str, platform: str, user_id: str) -> MemberView | None:
-        manager = aliased(Member)
+        manager = _MANAGER
         row = self.s.execute(
             select(Member, Team, manager.user_id).join(Team, Team.id == Member.team_id)
             .outerjoin(manager, manager.id == Member.manager_id)
@@ -182,10 +185,14 @@ class Clients:
         ids = set(client_ids)
         if not ids:
             return []
-        rows = self.s.execute(select(ClientKey.client_id, ClientKey.value, ClientKey.qualifier).where(
-            ClientKey.tenant == tenant, ClientKey.kind == KeyKind.CORE.value, ClientKey.client_id.in_(ids)))
+        # Filter by client id only (its index is the selective one; SQLite would otherwise walk every
+        # core key of the tenant through the (tenant, kind, …) index) and check tenant and kind here.
+        rows = self.s.execute(select(ClientKey.client_id, ClientKey.tenant, ClientKey.kind, ClientKey.value,
+                                     ClientKey.qualifier).where(ClientKey.client_id.in_(ids)))
         out = []
-        for cid, core, qualifier in rows:
+        for cid, key_tenant, kind, core, qualifier in rows:
+            if key_tenant != tenant or kind != KeyKind.CORE.value:
+                continue
             region, _, sectors = qualifier.partition("|")
             out.append(CoreCandidate(cid, core, region, frozenset(x for x in sectors.split(",") if x)))
         return out
