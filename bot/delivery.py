@@ -128,6 +128,12 @@ class Deliverer:
     def kick(self) -> None:
         self._wake.set()
 
+    def start_background(self) -> threading.Event:
+        """Run the delivery loop on a daemon thread; set the returned event to stop it."""
+        stop = threading.Event()
+        threading.Thread(target=self.run_forever, args=(stop,), name="outbox-deliverer", daemon=True).start()
+        return stop
+
     def run_forever(self, stop: threading.Event, interval: float = 1.0) -> None:
         while not stop.is_set():
             try:
