@@ -80,11 +80,98 @@ class IdentityPolicy(_Strict):
     max_name_length: int = Field(default=100, ge=10, le=500)
 
 
+FieldType = Literal["text", "list", "link", "amount", "person", "date"]
+
+
+class CriterionField(_Strict):
+    """A piece of evidence a stage asks for, e.g. ``pain_points`` (a list of at least 3)."""
+
+    type: FieldType = "text"
+    min_items: int = Field(default=1, ge=1, le=20, description="for lists: how many items at least")
+    label_zh: str
+    label_en: str
+    example: str = Field(description="shown in refusals: how to supply it")
+
+
+class ChecklistItemPolicy(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label_zh: str
+    label_en: str
+
+
+DEFAULT_FIELDS: dict[str, CriterionField] = {
+    "budget": CriterionField(type="amount", label_zh="预算", label_en="budget", example="budget=500000"),
+    "decision_maker": CriterionField(type="person", label_zh="决策人", label_en="decision maker",
+                                     example='decision_maker="王总 CTO"'),
+    "pain_points": CriterionField(type="list", min_items=3, label_zh="痛点（至少 3 个）",
+                                  label_en="pain points (at least 3)",
+                                  example='pain_points="排班靠人工;对账慢;数据分散"'),
+    "timeline": CriterionField(type="text", label_zh="采购时间表", label_en="timeline", example="timeline=2027Q1"),
+    "kpis": CriterionField(type="list", min_items=2, label_zh="KPI（至少 2 个）", label_en="KPIs (at least 2)",
+                           example='kpis="人效提升20%;对账周期缩到1天"'),
+    "demo_attendees": CriterionField(type="list", label_zh="演示参会人", label_en="demo attendees",
+                                     example='demo_attendees="王总;李工"'),
+    "demo_notes": CriterionField(type="link", label_zh="演示纪要链接", label_en="demo notes link",
+                                 example="demo_notes=https://docs.example.com/demo"),
+    "quote_amount": CriterionField(type="amount", label_zh="报价金额", label_en="quote amount",
+                                   example="quote_amount=480000"),
+    "meeting_notes": CriterionField(type="link", label_zh="会议纪要链接", label_en="meeting notes link",
+                                    example="meeting_notes=https://docs.example.com/meeting"),
+    "competitor": CriterionField(type="text", label_zh="竞争对手情况", label_en="competitor info",
+                                 example='competitor="对手A报价低10%，客户更看重实施"'),
+}
+
+DEFAULT_CHECKLIST = (
+    ChecklistItemPolicy(id="contract", label_zh="双方确认合同版本", label_en="contract version confirmed by both sides"),
+    ChecklistItemPolicy(id="payment_account", label_zh="客户提供付款账户", label_en="payment account provided"),
+    ChecklistItemPolicy(id="schedule", label_zh="实施排期已锁定", label_en="implementation schedule locked"),
+    ChecklistItemPolicy(id="it_review", label_zh="客户 IT 权限评审完成", label_en="client IT access review done"),
+    ChecklistItemPolicy(id="commission", label_zh="提成已复核", label_en="commission reviewed"),
+)
+
+
+class PipelinePolicy(_Strict):
+    """Stages in order, their exit criteria, the pre-close checklist and the close reasons."""
+
+    stages: tuple[str, ...] = ("lead", "discovery", "demo", "proposal", "negotiation")
+    fields: dict[str, CriterionField] = Field(default_factory=lambda: dict(DEFAULT_FIELDS))
+    exit_criteria: dict[str, tuple[str, ...]] = Field(default_factory=lambda: {
+        "discovery": ("budget", "decision_maker", "pain_points", "timeline", "kpis"),
+        "demo": ("demo_attendees", "demo_notes"),
+        "proposal": ("quote_amount", "meeting_notes"),
+        "negotiation": ("competitor",),
+    })
+    checklist: tuple[ChecklistItemPolicy, ...] = DEFAULT_CHECKLIST
+    close_reasons: tuple[str, ...] = ("price", "competitor", "no_budget", "timing", "no_decision", "product_fit")
+    stall_days: int = Field(default=3, ge=1, le=60, description="mine: high grade with no move for this many days")
+
+    @model_validator(mode="after")
+    def _references(self) -> PipelinePolicy:
+        reserved = {"won", "lost", "hold"}
+        if len(set(self.stages)) != len(self.stages):
+            raise ValueError("pipeline.stages: a stage is listed twice")
+        bad = reserved.intersection(self.stages)
+        if bad:
+            raise ValueError(f"pipeline.stages: {', '.join(sorted(bad))} are closing states, not stages")
+        for stage, names in self.exit_criteria.items():
+            if stage not in self.stages:
+                raise ValueError(f"pipeline.exit_criteria.{stage}: unknown stage (stages: {', '.join(self.stages)})")
+            for name in names:
+                if name not in self.fields:
+                    raise ValueError(f"pipeline.exit_criteria.{stage}: unknown field {name!r} "
+                                     f"(fields: {', '.join(sorted(self.fields))})")
+        ids = [item.id for item in self.checklist]
+        if len(set(ids)) != len(ids):
+            raise ValueError("pipeline.checklist: an item id is listed twice")
+        return self
+
+
 class Policy(_Strict):
     default_team: str
     teams: tuple[TeamPolicy, ...] = Field(min_length=1)
     protection: ProtectionPolicy = ProtectionPolicy()
     identity: IdentityPolicy = IdentityPolicy()
+    pipeline: PipelinePolicy = PipelinePolicy()
 
     @model_validator(mode="after")
     def _references(self) -> Policy:
