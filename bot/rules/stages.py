@@ -139,4 +139,4 @@ def decide_close(current: str, outcome: str, reason: str | None, ticked: set[str
 
 def may_change(actor_member_id: int, actor_role: str, owner_id: int | None, owner_manager_id: int | None) -> bool:
     """Only the owner, the owner's manager, or a director may change a lead."""
-    return actor_member_id == owner_id or actor_member_id == owner_manager_id or actor_role == "director"
+    return actor_member_id in (owner_id, owner_manager_id) or actor_role == "director"
