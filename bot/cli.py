@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import threading
 
 from bot.policy import PolicyError, load_policy
 from bot.settings import Settings
@@ -37,6 +36,12 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_dedupe_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.dedupe_eval import main as run_eval
+
+    return run_eval(args.file, as_json=args.json)
+
+
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     from bot.handlers.console import Console
 
@@ -56,9 +61,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     container = _container(settings)
     app = create_web_app(container)
-    stop = threading.Event()
-    threading.Thread(target=container.deliverer.run_forever, args=(stop,), name="outbox-deliverer",
-                     daemon=True).start()
+    stop = container.deliverer.start_background()
     port = args.port or settings.port
     logging.getLogger(__name__).info("serving on :%s (slack %s)", port,
                                      "on" if settings.slack_enabled else "off")
@@ -103,6 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database tools").add_subparsers(dest="db_cmd", required=True)
     p = db.add_parser("upgrade", help="apply migrations")
     p.set_defaults(func=cmd_db_upgrade)
+
+    dedupe = sub.add_parser("dedupe", help="duplicate-detection tools").add_subparsers(dest="dedupe_cmd",
+                                                                                     required=True)
+    p = dedupe.add_parser("eval", help="precision and recall of registration on labelled name pairs (JSONL)")
+    p.add_argument("file", help="one JSON object per line: id, registered, query, same")
+    p.add_argument("--json", action="store_true", help="one JSON object per pair, then a summary object")
+    p.set_defaults(func=cmd_dedupe_eval)
     return parser
 
 

@@ -2,7 +2,8 @@
 
 The result separates what identifies a company (its distinctive core, 字号) from what does not
 (region, legal form, industry words), so that 北京字节跳动科技有限公司, 字节跳动（北京）科技有限公司 and
-字节跳动 all share the core 字节跳动, while 中国银行 and 中国建设银行 do not.
+字节跳动 all share the core 字节跳动, while 中国银行 and 中国建设银行 do not. The word lists are in
+``bot.rules.wordlists``.
 """
 
 from __future__ import annotations
@@ -12,63 +13,34 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.rules.regions import ALL_REGIONS, REGION_SUFFIXES, ROMANIZED
+from bot.rules.regions import ROMANIZED, region_of, take_leading_regions, take_trailing_region
+from bot.rules.wordlists import (
+    CJK_BRANCH_SUFFIXES,
+    CJK_INDUSTRY,
+    CJK_LEADING_LEGAL_FORMS,
+    CJK_LEGAL_FORMS,
+    COUNTRY_WORDS,
+    GENERIC_CORES,
+    INNER_GROUP_WORDS,
+    LATIN_BRANCH_WORDS,
+    LATIN_COUNTRY_WORDS,
+    LATIN_INDUSTRY,
+    LATIN_LEADING_WORDS,
+    LATIN_LEGAL_FORMS,
+    LATIN_PLACE_GLUE,
+    MIN_CORE_AFTER_ONE_CHAR_WORD,
+    MIN_LATIN_BODY,
+    WEAK_INDUSTRY,
+)
 
-# Longest first: the first suffix that matches is stripped, then the search repeats.
-CJK_LEGAL_FORMS: tuple[str, ...] = tuple(sorted((
-    "集团股份有限公司", "集团有限责任公司", "集团有限公司", "股份有限公司", "有限责任公司", "有限公司",
-    "股份公司", "合伙企业", "有限合伙", "普通合伙", "个体工商户", "总公司", "公司", "集团", "控股",
-    "工作室", "事务所", "厂", "店", "中心",
-), key=len, reverse=True))
-LATIN_LEGAL_FORMS: frozenset[str] = frozenset({
-    "co", "company", "ltd", "limited", "inc", "incorporated", "corp", "corporation", "gmbh", "llc",
-    "llp", "lp", "plc", "ag", "sa", "sas", "sarl", "bv", "nv", "pte", "pty", "kk", "group",
-    "holdings", "holding", "srl", "spa", "oy", "ab", "as",
-})
-
-# Industry words, with the sector each belongs to. Two names with the same core but sectors that
-# cannot overlap (招商银行 / 招商证券) are different companies.
-CJK_INDUSTRY: dict[str, str] = {
-    "网络科技": "tech", "信息技术": "tech", "信息科技": "tech", "科技": "tech", "技术": "tech",
-    "网络": "tech", "信息": "tech", "软件": "tech", "数据": "tech", "智能": "tech", "电子": "tech",
-    "互联网": "tech", "数字": "tech", "云计算": "tech", "通信": "tech", "计算机": "tech", "系统": "tech",
-    "电子商务": "trade", "贸易": "trade", "商贸": "trade", "进出口": "trade", "国际贸易": "trade",
-    "实业": "industry", "工业": "industry", "制造": "industry", "机械": "industry", "设备": "industry",
-    "材料": "industry", "化工": "industry", "新能源": "energy", "能源": "energy", "电力": "energy",
-    "咨询": "service", "管理": "service", "服务": "service", "发展": "general", "国际": "general",
-    "企业管理": "service", "人力资源": "service", "广告": "media", "文化传媒": "media", "传媒": "media",
-    "文化": "media", "影视": "media", "教育": "education", "培训": "education",
-    "医药": "health", "医疗": "health", "生物": "health", "健康": "health", "制药": "health",
-    "银行": "bank", "证券": "securities", "保险": "insurance", "基金": "fund", "信托": "trust",
-    "投资": "investment", "资产管理": "investment", "金融": "finance", "支付": "finance",
-    "餐饮": "food", "食品": "food", "饮品": "food", "酒业": "food", "农业": "agriculture",
-    "物流": "logistics", "供应链": "logistics", "运输": "logistics", "快递": "logistics",
-    "建设": "construction", "工程": "construction", "建筑": "construction", "装饰": "construction",
-    "房地产": "realestate", "置业": "realestate", "地产": "realestate", "物业": "realestate",
-    "汽车": "auto", "航空": "aviation", "旅游": "travel", "酒店": "travel", "服饰": "fashion",
-    "服装": "fashion", "家居": "home", "电器": "appliance", "通讯": "tech",
-}
-CJK_INDUSTRY_WORDS: tuple[str, ...] = tuple(sorted(CJK_INDUSTRY, key=len, reverse=True))
-LATIN_INDUSTRY: dict[str, str] = {
-    "technology": "tech", "technologies": "tech", "tech": "tech", "software": "tech", "systems": "tech",
-    "networks": "tech", "network": "tech", "digital": "tech", "data": "tech", "electronics": "tech",
-    "information": "tech", "solutions": "service", "services": "service", "consulting": "service",
-    "trading": "trade", "international": "general", "global": "general", "industries": "industry",
-    "industrial": "industry", "manufacturing": "industry", "bank": "bank", "securities": "securities",
-    "insurance": "insurance", "capital": "investment", "investment": "investment", "media": "media",
-    "pharmaceutical": "health", "pharma": "health", "logistics": "logistics", "foods": "food",
-    "food": "food", "motors": "auto", "airlines": "aviation",
-}
-
-# Words that name a country or scope, not a company: a core made only of them identifies nothing.
-GENERIC_CORES: frozenset[str] = frozenset({
-    "中国", "中华", "国际", "全球", "亚洲", "东方", "华夏", "环球", "中国区", "china", "global", "asia",
-})
-BRANCH_SUFFIX = "分公司"
 _BRACKETS = re.compile(r"[(\[{【〔]([^()\[\]{}【】〔〕]*)[)\]}】〕]")
-_PUNCT = re.compile(r"[\s\"'`·•・.,，。、;；:：!！?？/\\|_\-—–~()\[\]{}【】〔〕《》<>「」『』“”‘’&+*#@$%^=]+")
-_LATIN_WORD = re.compile(r"[a-z0-9]+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits of any script
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_WEB_SUFFIX = re.compile(r"\.(?:com|net|org|cn)\b")
+_INITIAL_DOT = re.compile(r"\b([a-z])\.(?=[a-z]\b)")  # s.a. → sa, j.p. → jp
+_LATIN_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ı": "i", "þ": "th"})
+# Branches are cut right after the company they belong to: 交通银行股份有限公司 | 北京朝阳支行.
+_COMPANY_ENDS = ("公司", "株式会社", "集团")
 
 
 @lru_cache(maxsize=1)
@@ -78,8 +50,11 @@ def _t2s():
     return OpenCC("t2s")
 
 
+# -- text steps ---------------------------------------------------------------------------------
+
+
 def to_halfwidth(text: str) -> str:
-    """Full-width letters, digits and brackets become their ASCII forms (NFKC)."""
+    """Full-width letters, digits, brackets and the ideographic space become ASCII (NFKC)."""
     return unicodedata.normalize("NFKC", text)
 
 
@@ -92,115 +67,167 @@ def fold_case(text: str) -> str:
     return text.casefold()
 
 
+def fold_accents(text: str) -> str:
+    """Latin letters lose their diacritics (nestlé → nestle, ørsted → orsted); other scripts are kept."""
+    if text.isascii():
+        return text
+    kept: list[str] = []
+    for ch in unicodedata.normalize("NFD", text.translate(_LATIN_LETTERS)):
+        if unicodedata.combining(ch) and kept and kept[-1].isascii():
+            continue
+        kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
 def strip_punctuation(text: str) -> str:
-    """Punctuation, quotes, middle dots and all spaces go (字节·跳动 → 字节跳动)."""
-    return _PUNCT.sub("", text)
+    """Everything but letters and digits goes: punctuation, quotes, middle dots, symbols, spaces."""
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
 
 
-def _as_region(token: str) -> str | None:
-    token = token.strip()
-    if token in ROMANIZED:
-        return ROMANIZED[token]
-    compact = token.replace(" ", "")
-    if compact in ROMANIZED:
-        return ROMANIZED[compact]
-    for suffix in REGION_SUFFIXES:
-        if compact.endswith(suffix) and len(compact) > len(suffix):
-            compact = compact[: -len(suffix)]
-            break
-    return compact if compact in ALL_REGIONS else None
+# -- regions ------------------------------------------------------------------------------------
 
 
 def take_bracketed_regions(text: str) -> tuple[str, list[str]]:
-    """``字节跳动（北京）科技`` → (``字节跳动 科技``, [北京]); other bracketed words are kept."""
+    """``字节跳动（北京）科技`` → (``字节跳动 科技``, [北京]); （中国） goes; other bracketed words are kept."""
     regions: list[str] = []
 
     def repl(match: re.Match[str]) -> str:
-        if match.group(1).strip() in GENERIC_CORES:
+        inner = match.group(1).strip()
+        if inner in GENERIC_CORES:
             return " "
-        region = _as_region(match.group(1))
+        region = region_of(inner)
         if region:
             regions.append(region)
             return " "
-        return " " + match.group(1) + " "
+        return " " + inner + " "
 
     return _BRACKETS.sub(repl, text), regions
 
 
-def take_leading_regions(text: str) -> tuple[str, list[str]]:
-    """``广东省深圳市腾讯`` → (``腾讯``, [广东, 深圳]). Only CJK prefixes and romanized first words."""
+def take_country_word(text: str) -> tuple[str, bool]:
+    """A leading 中国 is a scope, not a place: 中国工商银行 → 工商银行 (at least two characters left)."""
+    for word in COUNTRY_WORDS:
+        if text.startswith(word) and len(text) >= len(word) + 2:
+            return text[len(word):], True
+    return text, False
+
+
+def take_leading_places(text: str) -> tuple[str, list[str], bool]:
+    """Regions, 中国 and 株式会社 in front of a name, in any order: (rest, regions, whether 中国 was one)."""
     regions: list[str] = []
+    country = False
     changed = True
     while changed:
-        changed = False
-        for region in ALL_REGIONS:
-            if text.startswith(region):
-                rest = text[len(region):]
-                for suffix in REGION_SUFFIXES:
-                    if rest.startswith(suffix):
-                        rest = rest[len(suffix):]
-                        break
-                if rest:
-                    regions.append(region)
-                    text = rest
-                    changed = True
-                break
-    return text, regions
+        text, found = take_leading_regions(text)
+        text, scoped = take_country_word(text)
+        text, form = take_leading_legal_form(text)
+        regions += found
+        country = country or scoped
+        changed = bool(found or scoped or form)
+    return text, regions, country
 
 
-def take_legal_forms(text: str) -> tuple[str, tuple[str, ...], bool]:
-    """Strip legal forms from the end (有限公司, 集团, 分公司 …); say whether it named a branch."""
-    forms: list[str] = []
+# -- legal forms and industry words -------------------------------------------------------------
+
+
+def take_branch(text: str) -> tuple[str, bool]:
+    """``华为技术有限公司北京分公司`` → (``华为技术有限公司``, True): the company a branch belongs to."""
     branch = False
-    changed = True
-    while changed and text:
-        changed = False
-        if text.endswith(BRANCH_SUFFIX) and len(text) > len(BRANCH_SUFFIX):
-            branch = True
-            text = text[: -len(BRANCH_SUFFIX)]
-            stripped, _ = take_trailing_region(text)
-            text = stripped
-            changed = True
-            continue
-        for form in CJK_LEGAL_FORMS:
-            if text.endswith(form) and len(text) > len(form):
-                forms.append(form)
-                text = text[: -len(form)]
-                changed = True
-                break
-    return text, tuple(forms), branch
+    suffix = next((s for s in CJK_BRANCH_SUFFIXES if text.endswith(s) and len(text) > len(s)), None)
+    while suffix:
+        head = text[: -len(suffix)]
+        end = max(head.rfind(word) + len(word) if word in head else -1 for word in _COMPANY_ENDS)
+        text, branch = (head[:end] if end > 0 else take_trailing_region(head)[0]), True
+        suffix = next((s for s in CJK_BRANCH_SUFFIXES if text.endswith(s) and len(text) > len(s)), None)
+    return text, branch
 
 
-def take_trailing_region(text: str) -> tuple[str, str | None]:
-    """``腾讯科技有限公司北京`` (the region of a branch) → (``腾讯科技有限公司``, 北京)."""
-    for region in ALL_REGIONS:
-        for suffix in (*REGION_SUFFIXES, ""):
-            tail = region + suffix
-            if text.endswith(tail) and len(text) > len(tail):
-                return text[: -len(tail)], region
+def take_leading_legal_form(text: str) -> tuple[str, str | None]:
+    """Japanese-style 株式会社日立制作所 → (日立制作所, 株式会社)."""
+    for form in CJK_LEADING_LEGAL_FORMS:
+        if text.startswith(form) and len(text) > len(form):
+            return text[len(form):], form
     return text, None
 
 
+_INDUSTRY_LENGTHS = sorted({len(w) for w in CJK_INDUSTRY}, reverse=True)
+
+
+def _is_industry_tail(text: str, form: str) -> bool:
+    """店 in 酒店 or 饭店 is an industry word, not a legal form."""
+    return any(text[-n:] in CJK_INDUSTRY for n in _INDUSTRY_LENGTHS if len(form) < n <= len(text))
+
+
+def _legal_tail(text: str) -> str | None:
+    """The legal form (or trailing scope word: 壳牌中国) that ends the text, if any."""
+    for form in CJK_LEGAL_FORMS:
+        if text.endswith(form) and not _is_industry_tail(text, form):
+            return form
+    return next((w for w in COUNTRY_WORDS if text.endswith(w) and len(text) >= len(w) + 2), None)
+
+
+def take_legal_forms(text: str) -> tuple[str, tuple[str, ...], bool]:
+    """Strip legal forms from the end (有限公司, 集团, 株式会社 …) and say whether the name is a branch
+    (分公司, 分行 …). A trailing 中国 goes too (壳牌中国有限公司). The text may become empty: 有限公司
+    alone names no company.
+    """
+    forms: list[str] = []
+    text, branch = take_branch(text)
+    while form := _legal_tail(text):
+        if form not in COUNTRY_WORDS:
+            forms.insert(0, form)
+        text, more = take_branch(text[: -len(form)])
+        branch = branch or more
+    return text, tuple(forms), branch
+
+
+def _industry_tail(text: str) -> str | None:
+    """The longest industry word that ends the text and leaves a core in front of it."""
+    for n in _INDUSTRY_LENGTHS:
+        left = len(text) - n
+        if left > 0 and text[-n:] in CJK_INDUSTRY and (n > 1 or left >= MIN_CORE_AFTER_ONE_CHAR_WORD):
+            return text[-n:]
+    return None
+
+
+def _strong_sector(word: str) -> str | None:
+    sector = CJK_INDUSTRY[word]
+    return None if sector == "general" or word in WEAK_INDUSTRY else sector
+
+
 def take_industry_words(text: str) -> tuple[str, tuple[str, ...]]:
-    """Split trailing industry words off the distinctive core: 字节跳动科技 → (字节跳动, (科技,))."""
+    """Split trailing industry words off the distinctive core: 字节跳动科技 → (字节跳动, (科技,)).
+
+    The first word that is not weak (科技, 投资 …) fixes the sector; a word of another sector after it
+    is part of the name (中国建设银行: 建设 is not a second industry), unless it is weak (台达电子工业).
+    """
     words: list[str] = []
     sector: str | None = None
-    changed = True
-    while changed and text:
-        changed = False
-        for word in CJK_INDUSTRY_WORDS:
-            if text.endswith(word) and len(text) > len(word):
-                word_sector = CJK_INDUSTRY[word]
-                if sector is not None and word_sector not in (sector, "general"):
-                    # 中国建设银行: 建设 is part of the name, not a second industry.
-                    return text, tuple(words)
-                if word_sector != "general":
-                    sector = word_sector
-                words.insert(0, word)
-                text = text[: -len(word)]
-                changed = True
-                break
+    while word := _industry_tail(text):
+        strong = _strong_sector(word)
+        if strong and sector and strong != sector:
+            break
+        sector = sector or strong
+        words.insert(0, word)
+        text = text[: -len(word)]
+        inner = next((g for g in INNER_GROUP_WORDS if text.endswith(g) and len(text) > len(g) + 1), None)
+        text = text[: -len(inner)] if inner else text
     return text, tuple(words)
+
+
+def take_inner_region(core: str) -> tuple[str, str | None]:
+    """A region between the core and its industry words: OPPO广东(移动通信) → (oppo, 广东)."""
+    rest, region = take_trailing_region(core)
+    return (rest, region) if region and len(rest) >= 2 else (core, None)
+
+
+def _blocked(core: str, industry: tuple[str, ...]) -> bool:
+    """农业银行: the core is an industry word, but of another sector than the name's, so it is the brand."""
+    own = _strong_sector(core) if core in CJK_INDUSTRY else None
+    return bool(own) and any(_strong_sector(w) not in (None, own) for w in industry)
+
+
+# -- the result ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -214,83 +241,172 @@ class NormalizedName:
     sectors: frozenset[str]         # {tech}
     legal_forms: tuple[str, ...]
     branch: bool
-    generic: bool = False           # only industry words: 网络科技有限公司 names no company
+    generic: bool = False           # only industry words or a place: 网络科技有限公司 names no company
 
     @property
     def sector_key(self) -> str:
         return ",".join(sorted(self.sectors))
 
 
-def _normalize_latin(text: str) -> NormalizedName | None:
-    words = _LATIN_WORD.findall(text.replace("&", " and "))
-    region = None
-    if words and words[0] in ROMANIZED and len(words) > 1:
-        region = ROMANIZED[words[0]]
+def _sectors(words: tuple[str, ...], table: dict[str, str]) -> frozenset[str]:
+    """The sectors of the strong industry words, or of the weak ones when there is no strong one."""
+    named = {table[w] for w in words if table[w] != "general"}
+    strong = {table[w] for w in words if table[w] != "general" and w not in WEAK_INDUSTRY}
+    return frozenset(strong or named)
+
+
+def _place_or_scope(text: str) -> bool:
+    """A place or a scope word alone (北京, 中国, 国际) identifies no company."""
+    return not text or text in GENERIC_CORES or region_of(text) is not None
+
+
+def _names_nothing(core: str, industry: tuple[str, ...]) -> bool:
+    """A core that is only a place, a scope word or an industry word (网络 of 网络科技, but not 农业 of 农业银行)."""
+    return _place_or_scope(core) or (core in CJK_INDUSTRY and not _blocked(core, industry))
+
+
+def _generic(body: str, forms: tuple[str, ...], branch: bool) -> NormalizedName:
+    return NormalizedName(body, "", None, (), frozenset(), forms, branch, generic=True)
+
+
+def _normalize_cjk(text: str, bracket_regions: list[str]) -> NormalizedName:
+    full, forms, branch = take_legal_forms(text)
+    if not full:
+        return _generic(text, forms, branch)
+    body, leading, country = take_leading_places(full)
+    core, industry = take_industry_words(body)
+    core, inner = take_inner_region(core) if industry else (core, None)
+    if region_of(body) is not None and forms and forms[0] in INNER_GROUP_WORDS:
+        return NormalizedName(full + forms[0], "", None, (), frozenset(), forms[1:], branch)  # 北京控股
+    if region_of(body) is not None:
+        return _generic(full, forms, branch)  # a place alone: 北京有限公司, 中国北京
+    only_industry = core in CJK_INDUSTRY and _names_nothing(core, industry)  # 网络科技, not 农业银行
+    if (leading or country) and (only_industry or _place_or_scope(body)):
+        # 上海银行, 中国银行: the place is the brand. Such a name is matched on its whole body only.
+        _, industry = take_industry_words(full)
+        region = bracket_regions[-1] if bracket_regions else None
+        return NormalizedName(full, "", region, industry, _sectors(industry, CJK_INDUSTRY), forms, branch)
+    if only_industry or _place_or_scope(body):
+        return _generic(body, forms, branch)
+    regions = leading + ([inner] if inner else []) + bracket_regions
+    return NormalizedName(
+        body=body,
+        core="" if _names_nothing(core, industry) else core,
+        region=regions[-1] if regions else None,
+        industry=industry,
+        sectors=_sectors(industry, CJK_INDUSTRY),
+        legal_forms=forms,
+        branch=branch,
+    )
+
+
+# -- Latin-script names -------------------------------------------------------------------------
+
+
+def latin_words(text: str) -> list[str]:
+    """``Amazon.com, Inc.`` → [amazon, inc]; ``Nestle S.A.`` → [nestle, sa]; ``P&G`` → [p, and, g]."""
+    text = _INITIAL_DOT.sub(r"\1", _WEB_SUFFIX.sub(" ", text))
+    return _WORD.findall(text.replace("&", " and "))
+
+
+def _is_place(word: str) -> bool:
+    return word in ROMANIZED or word in LATIN_COUNTRY_WORDS
+
+
+def _trailing_place(words: list[str]) -> tuple[int, str | None] | None:
+    """How many trailing words name a place (Shanghai, Hong Kong, China), and the region, if any."""
+    for n in (2, 1):
+        if len(words) > n:
+            place = " ".join(words[-n:])
+            if place in ROMANIZED or (n == 1 and place in LATIN_COUNTRY_WORDS):
+                rest = words[:-n]
+                if rest[-1] not in LATIN_PLACE_GLUE and len("".join(rest)) >= MIN_LATIN_BODY:
+                    return n, ROMANIZED.get(place)
+    return None
+
+
+def take_latin_tail(words: list[str]) -> tuple[list[str], tuple[str, ...], bool, str | None]:
+    """Strip legal forms, a branch and trailing places: ``siemens ltd china`` → [siemens]."""
+    words, forms, branch, region = list(words), [], False, None
+    while words:
+        if words[-1] in LATIN_LEGAL_FORMS or (words[-1] == "and" and forms):  # the & of "X & Co."
+            forms.insert(0, words.pop())
+        elif len(words) > 3 and words[-2] == "of" and words[-3] in LATIN_LEGAL_FORMS and _is_place(words[-1]):
+            del words[-2:]  # Ping An Insurance (Group) Company of China
+        elif words[-1] in LATIN_BRANCH_WORDS and len(words) > 1:
+            words.pop()
+            branch = True
+        elif (place := _trailing_place(words)) is not None:
+            del words[-place[0]:]
+            region = region or (None if branch else place[1])  # a branch's place is not the company's
+        else:
+            break
+    return words, tuple(f for f in forms if f != "and"), branch, region
+
+
+def drop_leading_articles(words: list[str]) -> list[str]:
+    """``the coca cola`` → [coca, cola]."""
+    while len(words) > 1 and words[0] in LATIN_LEADING_WORDS:
         words = words[1:]
-    forms: list[str] = []
-    while len(words) > 1 and words[-1] in LATIN_LEGAL_FORMS:
-        forms.insert(0, words.pop())
-    if len(words) > 1 and words[-1] == "and":
-        words.pop()
-    body = "".join(words)
-    industry: list[str] = []
+    return words
+
+
+def take_latin_leading(words: list[str]) -> tuple[list[str], str | None]:
+    """A leading romanized region: ``shanghai pudong development bank`` → [pudong, development, bank], 上海."""
+    for n in (2, 1):
+        place = " ".join(words[:n])
+        if len(words) > n and place in ROMANIZED:
+            return words[n:], ROMANIZED[place]
+    return words, None
+
+
+def _normalize_latin(text: str, bracket_regions: list[str]) -> NormalizedName | None:
+    raw_words = latin_words(text)
+    if not raw_words:
+        return None
+    named, forms, branch, tail_region = take_latin_tail(raw_words)
+    named = drop_leading_articles(named)
+    words, leading_region = take_latin_leading(named)
     core_words = list(words)
     while len(core_words) > 1 and core_words[-1] in LATIN_INDUSTRY:
-        industry.insert(0, core_words.pop())
-    if len(core_words) == 1 and core_words[0] in LATIN_INDUSTRY:
-        core_words = []
-    if not body:
-        return None
+        core_words.pop()
+    industry = tuple(words[len(core_words):])
+    only_industry = len(core_words) == 1 and core_words[0] in LATIN_INDUSTRY
+    if leading_region and only_industry:
+        # Shenzhen Airlines: the place is the brand; matched on the whole body only.
+        return NormalizedName("".join(named), "", bracket_regions[-1] if bracket_regions else None,
+                              tuple(words), _sectors(tuple(words), LATIN_INDUSTRY), forms, branch)
+    body = "".join(words)
+    if not body or only_industry or body in GENERIC_CORES or body in LATIN_LEADING_WORDS:
+        return _generic(body or "".join(raw_words), forms, branch)
+    regions = [r for r in (leading_region, *bracket_regions, tail_region) if r]
     core = "".join(core_words)
-    generic = not core_words
     return NormalizedName(
         body=body,
         core="" if core in GENERIC_CORES else core,
-        region=region,
-        industry=tuple(industry),
-        sectors=frozenset(LATIN_INDUSTRY[w] for w in industry if LATIN_INDUSTRY[w] != "general"),
-        legal_forms=tuple(forms),
-        branch=False,
-        generic=generic,
+        region=regions[-1] if regions else None,
+        industry=industry,
+        sectors=_sectors(industry, LATIN_INDUSTRY),
+        legal_forms=forms,
+        branch=branch,
     )
+
+
+def prepare(raw: str) -> str:
+    """The text steps every name goes through before any word is recognized."""
+    return fold_accents(fold_case(to_simplified(to_halfwidth(raw))))
 
 
 def normalize_name(raw: str) -> NormalizedName | None:
-    """Normalize a company name; None when nothing distinctive is left (only punctuation, say)."""
-    text = fold_case(to_simplified(to_halfwidth(raw)))
-    text, regions = take_bracketed_regions(text)
+    """Normalize a company name; None when nothing is left (only punctuation, say).
+
+    A result with ``generic`` set names no company (网络科技有限公司, 北京有限公司): it must not be
+    registered or matched.
+    """
+    text, regions = take_bracketed_regions(prepare(raw))
     if not _CJK.search(text):
-        latin = _normalize_latin(text)
-        if latin is not None and regions and latin.region is None:
-            latin = NormalizedName(latin.body, latin.core, regions[-1], latin.industry, latin.sectors,
-                                   latin.legal_forms, latin.branch)
-        return latin
+        return _normalize_latin(text, regions)
     text = strip_punctuation(text)
     if not text:
         return None
-    unstripped = text
-    text, leading = take_leading_regions(text)
-    regions = leading + regions
-    text, forms, branch = take_legal_forms(text)
-    core, industry = take_industry_words(text)
-    generic = core in CJK_INDUSTRY and not leading
-    if core in CJK_INDUSTRY or core in ALL_REGIONS or core in GENERIC_CORES:
-        core = ""
-    if not core and leading:
-        # 上海银行: the region is the brand; keep it in the body and core.
-        text, forms, branch = take_legal_forms(unstripped)
-        core, industry = take_industry_words(text)
-        regions = regions[len(leading):]
-    if not text:
-        return None
-    sectors = frozenset(CJK_INDUSTRY[w] for w in industry if CJK_INDUSTRY[w] != "general")
-    return NormalizedName(
-        body=text,
-        core=core if core not in CJK_INDUSTRY and core not in GENERIC_CORES else "",
-        region=regions[-1] if regions else None,
-        industry=industry,
-        sectors=sectors,
-        legal_forms=forms,
-        branch=branch,
-        generic=generic,
-    )
+    return _normalize_cjk(text, regions)

@@ -1,32 +1,37 @@
-"""Chinese provinces and their main cities, for stripping region prefixes from company names.
+"""Chinese provinces, their main cities and county-level cities, for stripping region prefixes from
+company names and telling whether two regions can name the same legal body.
 
-A city belongs to its province, so 广东 and 深圳 are compatible regions, while 杭州 and 苏州 are
-not. Romanized names cover English-style names such as "Shanghai" in "Apple (Shanghai) Co., Ltd".
+A place is compatible with the places that contain it: 广东, 深圳 and 广东省深圳市 can all be the
+same company, and so can 苏州 and 昆山 (a county-level city of 苏州), while 杭州 and 苏州 are not.
+Romanized names cover English-style names such as "Shanghai" in "Apple (Shanghai) Co., Ltd".
 """
 
 from __future__ import annotations
 
 PROVINCES: dict[str, tuple[str, ...]] = {
     "北京": (), "上海": (), "天津": (), "重庆": (), "香港": (), "澳门": (), "台湾": ("台北", "高雄", "台中"),
-    "河北": ("石家庄", "唐山", "保定", "邯郸", "廊坊", "沧州", "秦皇岛", "张家口"),
+    "河北": ("石家庄", "唐山", "保定", "邯郸", "廊坊", "沧州", "秦皇岛", "张家口", "邢台", "衡水", "承德"),
     "山西": ("太原", "大同", "长治"),
     "内蒙古": ("呼和浩特", "包头", "鄂尔多斯"),
-    "辽宁": ("沈阳", "大连", "鞍山", "抚顺"),
+    "辽宁": ("沈阳", "大连", "鞍山", "抚顺", "锦州", "营口", "丹东"),
     "吉林": ("长春",),
     "黑龙江": ("哈尔滨", "大庆", "齐齐哈尔"),
-    "江苏": ("南京", "苏州", "无锡", "常州", "南通", "徐州", "扬州", "镇江", "盐城", "泰州", "昆山", "江阴"),
-    "浙江": ("杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "金华", "台州", "义乌"),
-    "安徽": ("合肥", "芜湖", "蚌埠"),
-    "福建": ("福州", "厦门", "泉州", "漳州"),
+    "江苏": ("南京", "苏州", "无锡", "常州", "南通", "徐州", "扬州", "镇江", "盐城", "泰州", "淮安",
+             "连云港", "宿迁"),
+    "浙江": ("杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "金华", "台州", "舟山", "衢州", "丽水"),
+    "安徽": ("合肥", "芜湖", "蚌埠", "安庆", "马鞍山", "阜阳", "淮南"),
+    "福建": ("福州", "厦门", "泉州", "漳州", "莆田", "龙岩", "三明"),
     "江西": ("南昌", "赣州", "九江"),
-    "山东": ("济南", "青岛", "烟台", "潍坊", "淄博", "济宁", "威海", "临沂"),
-    "河南": ("郑州", "洛阳", "开封", "新乡"),
-    "湖北": ("武汉", "宜昌", "襄阳"),
-    "湖南": ("长沙", "株洲", "湘潭"),
-    "广东": ("广州", "深圳", "珠海", "汕头", "佛山", "东莞", "中山", "惠州", "江门", "湛江"),
+    "山东": ("济南", "青岛", "烟台", "潍坊", "淄博", "济宁", "威海", "临沂", "东营", "日照", "泰安",
+             "聊城", "滨州", "菏泽", "枣庄"),
+    "河南": ("郑州", "洛阳", "开封", "新乡", "安阳", "南阳", "许昌", "平顶山", "焦作"),
+    "湖北": ("武汉", "宜昌", "襄阳", "荆州", "黄石", "十堰"),
+    "湖南": ("长沙", "株洲", "湘潭", "岳阳", "常德", "衡阳"),
+    "广东": ("广州", "深圳", "珠海", "汕头", "佛山", "东莞", "中山", "惠州", "江门", "湛江", "肇庆",
+             "清远", "韶关", "茂名", "揭阳", "潮州"),
     "广西": ("南宁", "柳州", "桂林"),
     "海南": ("海口", "三亚"),
-    "四川": ("成都", "绵阳", "宜宾"),
+    "四川": ("成都", "绵阳", "宜宾", "德阳", "南充", "泸州", "乐山"),
     "贵州": ("贵阳", "遵义"),
     "云南": ("昆明", "大理", "丽江"),
     "西藏": ("拉萨",),
@@ -36,38 +41,101 @@ PROVINCES: dict[str, tuple[str, ...]] = {
     "宁夏": ("银川",),
     "新疆": ("乌鲁木齐",),
 }
+# County-level cities and districts that companies often name, with the city they belong to.
+COUNTY_CITIES: dict[str, str] = {
+    "昆山": "苏州", "张家港": "苏州", "常熟": "苏州", "江阴": "无锡", "宜兴": "无锡", "义乌": "金华",
+    "晋江": "泉州", "顺德": "佛山",
+}
 
 ROMANIZED: dict[str, str] = {
     "beijing": "北京", "shanghai": "上海", "tianjin": "天津", "chongqing": "重庆", "hongkong": "香港",
     "hong kong": "香港", "macau": "澳门", "macao": "澳门", "shenzhen": "深圳", "guangzhou": "广州",
     "hangzhou": "杭州", "suzhou": "苏州", "nanjing": "南京", "wuhan": "武汉", "chengdu": "成都",
-    "xiamen": "厦门", "qingdao": "青岛", "dalian": "大连", "xian": "西安", "xi'an": "西安",
+    "xiamen": "厦门", "qingdao": "青岛", "dalian": "大连", "xian": "西安", "xi an": "西安",
     "ningbo": "宁波", "wuxi": "无锡", "hefei": "合肥", "changsha": "长沙", "zhuhai": "珠海",
-    "dongguan": "东莞", "foshan": "佛山", "taipei": "台北",
+    "dongguan": "东莞", "foshan": "佛山", "taipei": "台北", "kunming": "昆明", "zhengzhou": "郑州",
+    "jinan": "济南", "harbin": "哈尔滨", "shenyang": "沈阳", "changchun": "长春", "nanchang": "南昌",
+    "nanning": "南宁", "guiyang": "贵阳", "lanzhou": "兰州", "taiyuan": "太原", "shijiazhuang": "石家庄",
+    "urumqi": "乌鲁木齐", "haikou": "海口", "sanya": "三亚", "wenzhou": "温州", "kunshan": "昆山",
+    "nantong": "南通", "changzhou": "常州", "yantai": "烟台", "tangshan": "唐山", "zhongshan": "中山",
+    "huizhou": "惠州", "guangdong": "广东", "zhejiang": "浙江", "jiangsu": "江苏", "shandong": "山东",
+    "fujian": "福建", "sichuan": "四川", "hubei": "湖北", "hunan": "湖南", "henan": "河南", "hebei": "河北",
+    "anhui": "安徽", "jiangxi": "江西", "hainan": "海南", "yunnan": "云南", "guizhou": "贵州",
+    "shaanxi": "陕西", "shanxi": "山西", "liaoning": "辽宁", "jilin": "吉林", "heilongjiang": "黑龙江",
+    "guangxi": "广西", "gansu": "甘肃", "qinghai": "青海", "ningxia": "宁夏", "xinjiang": "新疆",
+    "inner mongolia": "内蒙古", "tibet": "西藏", "taiwan": "台湾",
 }
 
 CITY_TO_PROVINCE: dict[str, str] = {city: prov for prov, cities in PROVINCES.items() for city in cities}
-ALL_REGIONS: tuple[str, ...] = tuple(
-    sorted({*PROVINCES, *CITY_TO_PROVINCE}, key=len, reverse=True)
-)
+PARENT: dict[str, str] = {**CITY_TO_PROVINCE, **COUNTY_CITIES}
+ALL_REGIONS: tuple[str, ...] = tuple(sorted({*PROVINCES, *PARENT}, key=len, reverse=True))
 REGION_SUFFIXES: tuple[str, ...] = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市")
 
 
+def region_of(token: str) -> str | None:
+    """The region a token names (北京市, 广东省, Shanghai, hong kong), or None."""
+    compact = token.strip()
+    if compact in ROMANIZED or compact.replace(" ", "") in ROMANIZED:
+        return ROMANIZED.get(compact) or ROMANIZED[compact.replace(" ", "")]
+    compact = compact.replace(" ", "")
+    for suffix in REGION_SUFFIXES:
+        if compact.endswith(suffix) and len(compact) > len(suffix):
+            compact = compact[: -len(suffix)]
+            break
+    return compact if compact in ALL_REGIONS else None
+
+
+_REGION_SET = frozenset(ALL_REGIONS)
+_REGION_LENGTHS = sorted({len(r) for r in ALL_REGIONS}, reverse=True)
+_TAILS: dict[str, str] = {r + s: r for r in ALL_REGIONS for s in ("", *REGION_SUFFIXES)}
+_TAIL_LENGTHS = sorted({len(t) for t in _TAILS}, reverse=True)
+
+
+def _leading_region(text: str) -> str | None:
+    return next((text[:n] for n in _REGION_LENGTHS if text[:n] in _REGION_SET), None)
+
+
+def take_leading_regions(text: str) -> tuple[str, list[str]]:
+    """``广东省深圳市腾讯`` → (``腾讯``, [广东, 深圳]); a region is never the whole name."""
+    regions: list[str] = []
+    while region := _leading_region(text):
+        rest = text[len(region):]
+        suffix = next((s for s in REGION_SUFFIXES if rest.startswith(s)), "")
+        if not rest[len(suffix):]:
+            break
+        regions.append(region)
+        text = rest[len(suffix):]
+    return text, regions
+
+
+def take_trailing_region(text: str) -> tuple[str, str | None]:
+    """``腾讯科技有限公司北京`` (the region of a branch) → (``腾讯科技有限公司``, 北京); the longest tail wins."""
+    for n in _TAIL_LENGTHS:
+        if len(text) > n and text[-n:] in _TAILS:
+            return text[:-n], _TAILS[text[-n:]]
+    return text, None
+
+
 def province_of(region: str) -> str:
-    return CITY_TO_PROVINCE.get(region, region)
+    while region in PARENT:
+        region = PARENT[region]
+    return region
+
+
+def containing(region: str) -> tuple[str, ...]:
+    """The region and every place that contains it: 昆山 → (昆山, 苏州, 江苏)."""
+    chain = [region]
+    while chain[-1] in PARENT:
+        chain.append(PARENT[chain[-1]])
+    return tuple(chain)
 
 
 def regions_compatible(a: str | None, b: str | None) -> bool:
     """Two regions are compatible unless both are known and name different places.
 
-    A province is compatible with its own cities (广东 / 深圳), not with other provinces' cities.
+    A place is compatible with the places that contain it (广东 / 深圳, 苏州 / 昆山), not with
+    places beside it (杭州 / 苏州, 广东 / 杭州).
     """
     if not a or not b or a == b:
         return True
-    a_is_province = a in PROVINCES
-    b_is_province = b in PROVINCES
-    if a_is_province and not b_is_province:
-        return province_of(b) == a
-    if b_is_province and not a_is_province:
-        return province_of(a) == b
-    return False
+    return a in containing(b) or b in containing(a)

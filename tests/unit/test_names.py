@@ -1,0 +1,337 @@
+"""Company-name normalization, one table per step, then ``normalize_name`` as a whole."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.rules.names import (
+    drop_leading_articles,
+    fold_accents,
+    fold_case,
+    latin_words,
+    normalize_name,
+    strip_punctuation,
+    take_bracketed_regions,
+    take_branch,
+    take_country_word,
+    take_industry_words,
+    take_latin_leading,
+    take_latin_tail,
+    take_leading_places,
+    take_legal_forms,
+    to_halfwidth,
+    to_simplified,
+)
+from bot.rules.regions import region_of, regions_compatible, take_leading_regions, take_trailing_region
+
+
+class TestTextSteps:
+    @pytest.mark.parametrize(("raw", "expected"), [
+        ("ＴＣＬ科技", "TCL科技"),
+        ("腾讯科技（深圳）有限公司", "腾讯科技(深圳)有限公司"),
+        ("美\u3000团", "美 团"),
+        ("１２３", "123"),
+        ("字节跳动", "字节跳动"),
+    ])
+    def test_to_halfwidth(self, raw, expected):
+        assert to_halfwidth(raw) == expected
+
+    @pytest.mark.parametrize(("raw", "expected"), [
+        ("騰訊科技", "腾讯科技"),
+        ("臺灣積體電路製造", "台湾积体电路制造"),
+        ("中國平安保險(集團)", "中国平安保险(集团)"),
+        ("北京字节跳动", "北京字节跳动"),
+        ("Apple Inc.", "Apple Inc."),
+    ])
+    def test_to_simplified(self, raw, expected):
+        assert to_simplified(raw) == expected
+
+    @pytest.mark.parametrize(("raw", "expected"), [
+        ("APPLE INC", "apple inc"),
+        ("TCL科技", "tcl科技"),
+        ("Straße", "strasse"),
+    ])
+    def test_fold_case(self, raw, expected):
+        assert fold_case(raw) == expected
+
+    @pytest.mark.parametrize(("raw", "expected"), [
+        ("nestlé", "nestle"),
+        ("l'oréal", "l'oreal"),
+        ("ørsted", "orsted"),
+        ("腾讯", "腾讯"),
+        ("ガス", "ガス"),  # kana keep their voicing marks
+    ])
+    def test_fold_accents(self, raw, expected):
+        assert fold_accents(raw) == expected
+
+    @pytest.mark.parametrize(("raw", "expected"), [
+        ("字节·跳动", "字节跳动"),
+        ("“康师傅”控股", "康师傅控股"),
+        ("北京 京东 世纪贸易", "北京京东世纪贸易"),
+        ("《腾讯》-科技。", "腾讯科技"),
+        ("apple®", "apple"),
+    ])
+    def test_strip_punctuation(self, raw, expected):
+        assert strip_punctuation(raw) == expected
+
+
+class TestRegions:
+    @pytest.mark.parametrize(("raw", "text", "regions"), [
+        ("字节跳动(北京)科技", "字节跳动 科技", ["北京"]),
+        ("腾讯科技(深圳市)有限公司", "腾讯科技 有限公司", ["深圳"]),
+        ("阿里巴巴(中国)网络技术", "阿里巴巴 网络技术", []),
+        ("中国平安保险(集团)", "中国平安保险 集团 ", []),
+        ("apple (shanghai) co", "apple   co", ["上海"]),
+        ("bank of china (hong kong)", "bank of china  ", ["香港"]),
+        ("【北京】字节跳动", " 字节跳动", ["北京"]),
+    ])
+    def test_take_bracketed_regions(self, raw, text, regions):
+        assert take_bracketed_regions(raw) == (text, regions)
+
+    @pytest.mark.parametrize(("raw", "text", "regions"), [
+        ("广东省深圳市腾讯科技", "腾讯科技", ["广东", "深圳"]),
+        ("北京市字节跳动", "字节跳动", ["北京"]),
+        ("内蒙古伊利实业", "伊利实业", ["内蒙古"]),
+        ("上海银行", "银行", ["上海"]),
+        ("北京", "北京", []),
+        ("字节跳动", "字节跳动", []),
+    ])
+    def test_take_leading_regions(self, raw, text, regions):
+        assert take_leading_regions(raw) == (text, regions)
+
+    @pytest.mark.parametrize(("raw", "expected"), [
+        ("腾讯科技有限公司北京", ("腾讯科技有限公司", "北京")),
+        ("中国建设银行北京市", ("中国建设银行", "北京")),
+        ("北京", ("北京", None)),
+    ])
+    def test_take_trailing_region(self, raw, expected):
+        assert take_trailing_region(raw) == expected
+
+    @pytest.mark.parametrize(("raw", "expected"), [
+        ("中国工商银行", ("工商银行", True)),
+        ("中国银行", ("银行", True)),
+        ("中国", ("中国", False)),
+        ("中国人", ("中国人", False)),
+        ("平安中国", ("平安中国", False)),
+    ])
+    def test_take_country_word(self, raw, expected):
+        assert take_country_word(raw) == expected
+
+    @pytest.mark.parametrize(("raw", "expected"), [
+        ("中国北京同仁堂", ("同仁堂", ["北京"], True)),
+        ("株式会社日立制作所", ("日立制作所", [], False)),
+        ("北京株式会社日立", ("日立", ["北京"], False)),
+    ])
+    def test_take_leading_places(self, raw, expected):
+        assert take_leading_places(raw) == expected
+
+    @pytest.mark.parametrize(("token", "region"), [
+        ("北京市", "北京"), ("广东省", "广东"), ("新疆维吾尔自治区", "新疆"), ("shanghai", "上海"),
+        ("hong kong", "香港"), ("集团", None), ("中国", None),
+    ])
+    def test_region_of(self, token, region):
+        assert region_of(token) == region
+
+    @pytest.mark.parametrize(("a", "b", "compatible"), [
+        ("北京", "北京", True), (None, "北京", True), ("广东", "深圳", True), ("深圳", "广东", True),
+        ("苏州", "昆山", True), ("江苏", "昆山", True), ("杭州", "苏州", False), ("广东", "杭州", False),
+        ("昆山", "无锡", False), ("北京", "上海", False),
+    ])
+    def test_regions_compatible(self, a, b, compatible):
+        assert regions_compatible(a, b) is compatible
+
+
+class TestLegalForms:
+    @pytest.mark.parametrize(("raw", "expected"), [
+        ("华为技术有限公司北京分公司", ("华为技术有限公司", True)),
+        ("交通银行股份有限公司北京朝阳支行", ("交通银行股份有限公司", True)),
+        ("中国建设银行北京市分行", ("中国建设银行", True)),
+        ("三菱商事株式会社北京代表处", ("三菱商事株式会社", True)),
+        ("华为技术有限公司", ("华为技术有限公司", False)),
+        ("分公司", ("分公司", False)),
+    ])
+    def test_take_branch(self, raw, expected):
+        assert take_branch(raw) == expected
+
+    @pytest.mark.parametrize(("raw", "text", "forms", "branch"), [
+        ("字节跳动科技有限公司", "字节跳动科技", ("有限公司",), False),
+        ("小米科技有限责任公司", "小米科技", ("有限责任公司",), False),
+        ("比亚迪股份有限公司", "比亚迪", ("股份有限公司",), False),
+        ("浙江吉利控股集团有限公司", "浙江吉利", ("控股", "集团有限公司"), False),
+        ("海尔集团公司", "海尔", ("集团", "公司"), False),
+        ("普华永道中天会计师事务所特殊普通合伙", "普华永道中天会计师", ("事务所", "特殊普通合伙"), False),
+        ("三菱商事株式会社", "三菱商事", ("株式会社",), False),
+        ("壳牌中国有限公司", "壳牌", ("有限公司",), False),
+        ("华为技术有限公司北京分公司", "华为技术", ("有限公司",), True),
+        ("招商银行深圳分行", "招商银行", (), True),
+        ("锦江酒店", "锦江酒店", (), False),  # 店 of 酒店 is an industry word
+        ("有限公司", "", ("有限公司",), False),
+    ])
+    def test_take_legal_forms(self, raw, text, forms, branch):
+        assert take_legal_forms(raw) == (text, forms, branch)
+
+    @pytest.mark.parametrize(("words", "expected"), [
+        (["apple", "inc"], (["apple"], ("inc",), False, None)),
+        (["samsung", "electronics", "co", "ltd"], (["samsung", "electronics"], ("co", "ltd"), False, None)),
+        (["jpmorgan", "chase", "and", "co"], (["jpmorgan", "chase"], ("co",), False, None)),
+        (["siemens", "ltd", "china"], (["siemens"], ("ltd",), False, None)),
+        (["apple", "shanghai", "co", "ltd"], (["apple"], ("co", "ltd"), False, "上海")),
+        (["deutsche", "bank", "ag", "shanghai", "branch"], (["deutsche", "bank"], ("ag",), True, None)),
+        (["bank", "of", "china", "limited"], (["bank", "of", "china"], ("limited",), False, None)),
+        (["air", "china", "limited"], (["air", "china"], ("limited",), False, None)),
+        (["ping", "an", "insurance", "group", "company", "of", "china", "ltd"],
+         (["ping", "an", "insurance"], ("group", "company", "ltd"), False, None)),
+    ])
+    def test_take_latin_tail(self, words, expected):
+        assert take_latin_tail(words) == expected
+
+
+class TestIndustryWords:
+    @pytest.mark.parametrize(("raw", "core", "words"), [
+        ("字节跳动科技", "字节跳动", ("科技",)),
+        ("阿里巴巴网络技术", "阿里巴巴", ("网络", "技术")),
+        ("中国建设银行", "中国建设", ("银行",)),  # 建设 is part of the name, not a second industry
+        ("宁德时代新能源科技", "宁德时代", ("新能源", "科技")),  # 科技 is weak: 新能源 sets the sector
+        ("台达电子工业", "台达", ("电子", "工业")),
+        ("小米粥餐饮管理", "小米粥", ("餐饮", "管理")),
+        ("中芯国际集成电路制造", "中芯", ("国际", "集成电路", "制造")),
+        ("网络科技", "网络", ("科技",)),  # never strips the whole name
+        ("宝马汽车贸易", "宝马", ("汽车", "贸易")),  # 贸易 is weak: 汽车 sets the sector
+        ("农业银行", "农业", ("银行",)),
+        ("茅台酒", "茅台", ("酒",)),
+        ("米酒", "米酒", ()),
+        ("字节跳动", "字节跳动", ()),
+    ])
+    def test_take_industry_words(self, raw, core, words):
+        assert take_industry_words(raw) == (core, words)
+
+
+class TestLatinSteps:
+    @pytest.mark.parametrize(("raw", "words"), [
+        ("amazon.com, inc.", ["amazon", "inc"]),
+        ("nestle s.a.", ["nestle", "sa"]),
+        ("procter & gamble co.", ["procter", "and", "gamble", "co"]),
+        ("j.p. morgan", ["jp", "morgan"]),
+        ("co.,ltd.", ["co", "ltd"]),
+    ])
+    def test_latin_words(self, raw, words):
+        assert latin_words(raw) == words
+
+    def test_drop_leading_articles(self):
+        assert drop_leading_articles(["the", "coca", "cola"]) == ["coca", "cola"]
+        assert drop_leading_articles(["the"]) == ["the"]
+
+    @pytest.mark.parametrize(("words", "expected"), [
+        (["shanghai", "pudong", "development", "bank"], (["pudong", "development", "bank"], "上海")),
+        (["hong", "kong", "airlines"], (["airlines"], "香港")),
+        (["shanghai"], (["shanghai"], None)),
+        (["apple"], (["apple"], None)),
+    ])
+    def test_take_latin_leading(self, words, expected):
+        assert take_latin_leading(words) == expected
+
+
+class TestNormalizeName:
+    @pytest.mark.parametrize(("raw", "body", "core", "region", "sectors"), [
+        ("北京字节跳动科技有限公司", "字节跳动科技", "字节跳动", "北京", {"tech"}),
+        ("字节跳动（北京）科技有限公司", "字节跳动科技", "字节跳动", "北京", {"tech"}),
+        ("字节跳动", "字节跳动", "字节跳动", None, set()),
+        ("騰訊科技（深圳）有限公司", "腾讯科技", "腾讯", "深圳", {"tech"}),
+        ("广东省深圳市腾讯计算机系统有限公司", "腾讯计算机系统", "腾讯", "深圳", {"tech"}),
+        ("阿里巴巴（中国）网络技术有限公司", "阿里巴巴网络技术", "阿里巴巴", None, {"tech"}),
+        ("招商银行股份有限公司深圳分行", "招商银行", "招商", None, {"bank"}),
+        ("招商证券", "招商证券", "招商", None, {"securities"}),
+        ("中国银行", "中国银行", "", None, {"bank"}),  # the scope word is the brand
+        ("中国建设银行", "建设银行", "建设", None, {"bank"}),  # 建设 is the brand here, not an industry
+        ("中国农业银行股份有限公司", "农业银行", "农业", None, {"bank"}),
+        ("平安科技（深圳）有限公司", "平安科技", "平安", "深圳", {"tech"}),  # a weak word alone sets the sector
+        ("阿里健康科技（中国）有限公司", "阿里健康科技", "阿里", None, {"health"}),  # but not beside a strong one
+        ("大众汽车（中国）投资有限公司", "大众汽车投资", "大众", None, {"auto"}),
+        ("腾讯云计算（北京）有限责任公司", "腾讯云计算", "腾讯", "北京", {"tech"}),
+        ("腾讯云", "腾讯云", "腾讯", None, {"tech"}),
+        ("白云", "白云", "白云", None, set()),  # a one-character word never leaves a one-character core
+        ("中国工商银行股份有限公司", "工商银行", "工商", None, {"bank"}),
+        ("上海银行股份有限公司", "上海银行", "", None, {"bank"}),  # the region is the brand
+        ("北京控股有限公司", "北京控股", "", None, set()),
+        ("中国东方航空股份有限公司", "东方航空", "", None, {"aviation"}),
+        ("小米粥餐饮", "小米粥餐饮", "小米粥", None, {"food"}),
+        ("深圳市大疆创新科技有限公司", "大疆创新科技", "大疆", "深圳", {"tech"}),
+        ("贵州茅台酒股份有限公司", "茅台酒", "茅台", "贵州", {"food"}),
+        ("Apple (Shanghai) Co., Ltd.", "apple", "apple", "上海", set()),
+        ("The Coca-Cola Company", "cocacola", "cocacola", None, set()),
+        ("Nestlé S.A.", "nestle", "nestle", None, set()),
+        ("Huawei Technologies Co., Ltd.", "huaweitechnologies", "huawei", None, {"tech"}),
+        ("Ford Motor Company", "fordmotor", "ford", None, {"auto"}),
+        ("Shenzhen Airlines Co., Ltd.", "shenzhenairlines", "", None, {"aviation"}),
+        ("Bank of China Limited", "bankofchina", "bankofchina", None, set()),
+        ("HSBC Bank (China) Company Limited Beijing Branch", "hsbcbank", "hsbc", None, {"bank"}),
+    ])
+    def test_body_core_region_sectors(self, raw, body, core, region, sectors):
+        name = normalize_name(raw)
+        assert name is not None and not name.generic
+        assert (name.body, name.core, name.region, set(name.sectors)) == (body, core, region, sectors)
+
+    @pytest.mark.parametrize("raw", [
+        "网络科技有限公司", "科技有限公司", "有限公司", "公司", "北京有限公司", "北京市", "中国", "中国有限公司",
+        "国际集团", "中国北京", "农业科技有限公司", "餐饮管理有限公司", "Technology Co., Ltd.", "Co., Ltd.",
+        "The Company Inc",
+    ])
+    def test_generic_names_name_no_company(self, raw):
+        name = normalize_name(raw)
+        assert name is not None and name.generic and name.core == ""
+
+    @pytest.mark.parametrize("raw", ["", "  ", "···", "（）", "---"])
+    def test_nothing_left_is_none(self, raw):
+        assert normalize_name(raw) is None
+
+    def test_branch_is_marked(self):
+        name = normalize_name("华为技术有限公司北京分公司")
+        assert name is not None and name.branch and name.body == "华为技术" and name.region is None
+
+    @pytest.mark.parametrize(("a", "b"), [
+        ("北京字节跳动科技有限公司", "字节跳动（北京）科技有限公司"),
+        ("腾讯科技（深圳）有限公司", "騰訊科技(深圳)有限公司"),
+        ("Microsoft Corporation", "ＭＩＣＲＯＳＯＦＴ Corp."),
+        ("L'Oréal S.A.", "L'Oreal SA"),
+        ("中国工商银行股份有限公司", "中国工商银行股份有限公司北京分行"),
+        ("Siemens Ltd., China", "Siemens AG"),
+    ])
+    def test_spellings_of_one_company_share_the_body(self, a, b):
+        assert normalize_name(a).body == normalize_name(b).body
+
+    @pytest.mark.parametrize(("a", "b"), [
+        ("中国银行", "中国建设银行"), ("招商银行", "招商证券"), ("小米科技", "小米粥餐饮"),
+        ("北京科技有限公司", "北京信息技术有限公司"), ("Bank of China", "Bank of America"),
+    ])
+    def test_different_companies_differ_in_body(self, a, b):
+        assert normalize_name(a).body != normalize_name(b).body
+
+
+# -- property: normalizing a body gives the body back ---------------------------------------------
+
+_PIECES = [
+    "北京", "深圳市", "广东省", "（上海）", "(杭州)", "中国", "（中国）", "字节跳动", "腾讯", "小米", "阿里巴巴", "騰訊",
+    "網絡", "科技", "网络", "信息技术", "新能源", "银行", "证券", "餐饮", "管理", "酒店", "中心", "有限公司",
+    "股份有限公司", "集团", "控股", "分公司", "北京分公司", "分行", "支行", "株式会社", "事务所", "·", "“", "”",
+    "（", "）", "Apple", "Co.", "Ltd.", "Inc", "GmbH", "AG", "Shanghai", "Hong Kong", "China", "the", "The", "Bank",
+    "of", "&", "and", "Technology", "Airlines", "Branch", "S.A.", "Nestlé", "ＡＢＣ", "Ørsted", ".com",
+]
+_CHARS = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处府研给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严龙飞"
+_LATIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789éü"
+_NAMES = st.tuples(
+    st.lists(st.one_of(st.sampled_from(_PIECES), st.text(alphabet=_CHARS, min_size=1, max_size=4),
+                       st.text(alphabet=_LATIN, min_size=1, max_size=8)), min_size=1, max_size=8),
+    st.sampled_from(["", " "]),
+).map(lambda parts: parts[1].join(parts[0]))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_NAMES)
+def test_normalize_name_is_idempotent_on_its_body(raw):
+    name = normalize_name(raw)
+    if name is None:
+        return
+    again = normalize_name(name.body)
+    assert again is not None and again.body == name.body
