@@ -153,6 +153,9 @@ class Lead(Base):
     close_reason: Mapped[str | None] = mapped_column(String(40))
     amount: Mapped[float | None] = mapped_column(Numeric(14, 2))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    criteria: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
+    checklist_approved_at: Mapped[datetime | None]
+    checklist_approved_by: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
 
 
 class Activity(Base):
@@ -260,3 +263,45 @@ class GramDf(Base):
     tenant: Mapped[str] = mapped_column(String(80), primary_key=True)
     gram: Mapped[str] = mapped_column(String(8), primary_key=True)
     df: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StageChange(Base):
+    __tablename__ = "stage_change"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(80))
+    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    from_stage: Mapped[str] = mapped_column(String(40))
+    to_stage: Mapped[str] = mapped_column(String(40))
+    rule: Mapped[str] = mapped_column(String(80))
+    checked: Mapped[list[Any]] = mapped_column(default=list)
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class ChecklistItem(Base):
+    __tablename__ = "checklist_item"
+    __table_args__ = (UniqueConstraint("lead_id", "item", name="uq_checklist_item_lead_item"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(80))
+    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id"))
+    item: Mapped[str] = mapped_column(String(40))
+    evidence: Mapped[str] = mapped_column(Text)
+    ticked_by: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    ticked_at: Mapped[datetime]
+
+
+class BattleReport(Base):
+    """战报: what happened on a won or lost deal, for the team to reuse."""
+
+    __tablename__ = "battle_report"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(80), index=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    outcome: Mapped[str] = mapped_column(String(10))
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime]
