@@ -46,8 +46,8 @@ ZH: dict[str, str] = {
     "problem.email_free_mail": "「{value}」是个人邮箱（免费邮箱域名不能识别公司），请用公司名、电话或企业邮箱查重。",
     "problem.query_missing": "请写要查的公司名、电话、企业邮箱或信用代码。",
     "usage.too_long": "输入太长（最多 {detail} 个字符）。",
-    "usage.unknown_command": "没有「{detail}」这个命令。可用命令：register（报备）、check（查重）、help（帮助）。",
-    "usage.planned": "「{detail}」命令还在开发中，目前可用：register（报备）、check（查重）、help（帮助）。",
+    "usage.unknown_command": "没有「{detail}」这个命令。可用命令：register（报备）、check（查重）、followup（跟进）、advance（推进）、checklist（检查清单）、close（成交/丢单/搁置）、report（战报）、mine（我的）、history（记录）、help（帮助）。",
+    "usage.planned": "「{detail}」命令还在开发中，目前可用：register（报备）、check（查重）、followup（跟进）、advance（推进）、checklist（检查清单）、close（成交/丢单/搁置）、report（战报）、mine（我的）、history（记录）、help（帮助）。",
     "usage.bad_pair": "看不懂这一段：「{detail}」。参数要写成 key=value，值里有空格时用引号：region=\"北京 朝阳\"。",
     "usage.unclosed_quote": "参数 {detail} 的引号没有闭合。",
     "usage.missing_value": "参数 {detail}= 后面缺少值。",
@@ -130,8 +130,8 @@ EN: dict[str, str] = {
     "problem.email_free_mail": "“{value}” is a free-mail address, which cannot identify a company; check by name, phone or corporate e-mail.",
     "problem.query_missing": "Write the company name, phone, corporate e-mail or credit code to check.",
     "usage.too_long": "The input is too long (at most {detail} characters).",
-    "usage.unknown_command": "There is no command “{detail}”. Available: register, check, help.",
-    "usage.planned": "The command “{detail}” is not available yet. Available: register, check, help.",
+    "usage.unknown_command": "There is no command “{detail}”. Available: register, check, followup, advance, checklist, close, report, mine, history, help.",
+    "usage.planned": "The command “{detail}” is not available yet. Available: register, check, followup, advance, checklist, close, report, mine, history, help.",
     "usage.bad_pair": "I could not read “{detail}”. Options are key=value; quote values with spaces: region=\"New York\".",
     "usage.unclosed_quote": "The quote after {detail}= is not closed.",
     "usage.missing_value": "The option {detail}= has no value.",
@@ -174,6 +174,11 @@ EN: dict[str, str] = {
     "console.notice": "[notice → {channel}] {text}",
 }
 
+from bot.i18n_pipeline import EN as _EN_PIPELINE  # noqa: E402
+from bot.i18n_pipeline import ZH as _ZH_PIPELINE  # noqa: E402
+
+ZH.update(_ZH_PIPELINE)
+EN.update(_EN_PIPELINE)
 CATALOGS: dict[str, dict[str, str]] = {"zh-CN": ZH, "en": EN}
 
 

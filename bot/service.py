@@ -13,11 +13,26 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
-from bot.commands import Check, Command, Help, OpenForm, Register, UsageError
+from bot.commands import (
+    Advance,
+    Check,
+    ChecklistCmd,
+    Close,
+    Command,
+    FollowUp,
+    Help,
+    History,
+    Mine,
+    OpenForm,
+    Register,
+    Report,
+    UsageError,
+)
 from bot.i18n import t
 from bot.messages import MatchView, Result
+from bot.pipeline import PipelineService
 from bot.policy import Policy
-from bot.present import present
+from bot.present import HELP_TOPICS, present
 from bot.rules.fuzzy import MAX_CANDIDATES, grams, possible_duplicates, rarest
 from bot.rules.identity import Identity, IdentityProblem, KeyKind, build_identity, query_for
 from bot.rules.names import NormalizedName
@@ -49,6 +64,7 @@ class Service:
         self.db = db
         self.policy = policy
         self.clock = clock
+        self.pipeline = PipelineService(db, policy, clock)
         self._synced: set[tuple[str, str]] = set()
         self._sync_lock = threading.Lock()
 
@@ -64,8 +80,12 @@ class Service:
             return self.check(actor, command, me)
         if isinstance(command, OpenForm):
             return self._usage(me, UsageError("form_unavailable", command.verb))
-        assert isinstance(command, Help)
-        return self.help(me, command)
+        if isinstance(command, Help):
+            return self.help(me, command)
+        handler = {FollowUp: self.pipeline.followup, Advance: self.pipeline.advance,
+                   ChecklistCmd: self.pipeline.checklist, Close: self.pipeline.close, Report: self.pipeline.report,
+                   Mine: self.pipeline.mine, History: self.pipeline.history}[type(command)]
+        return handler(me, command)
 
     # -- members -----------------------------------------------------------------------------
 
@@ -269,8 +289,9 @@ class Service:
     # -- help and errors ---------------------------------------------------------------------
 
     def help(self, me: MemberView, cmd: Help) -> Result:
-        topic = cmd.topic if cmd.topic in ("register", "check", "help") else None
-        return Result(True, "help", "help", {"topic": topic, "days": self.policy.protection.days},
+        topic = cmd.topic if cmd.topic in HELP_TOPICS else None
+        return Result(True, "help", "help", {"topic": topic, "days": self.policy.protection.days,
+                                             "reasons": ", ".join(self.policy.pipeline.close_reasons)},
                       locale=me.locale, timezone=me.timezone)
 
     def _usage(self, me: MemberView, err: UsageError) -> Result:

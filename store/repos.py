@@ -15,6 +15,7 @@ from bot.rules.fuzzy import CoreCandidate
 from bot.rules.identity import IdentityKey, KeyKind
 from bot.rules.registration import Holding, KeyHit
 from store.models import Activity, AuditEvent, Client, ClientGram, ClientKey, GramDf, Lead, Member, Outbox, Team
+from store.repos_pipeline import Pipeline
 
 
 def insert_ignore(session: Session, model: type, values: dict[str, Any], conflict: Sequence[str]) -> bool:
@@ -289,3 +290,4 @@ class Repos:
         self.leads = Leads(session)
         self.audit = Audit(session)
         self.outbox = OutboxRepo(session)
+        self.pipeline = Pipeline(session)

@@ -36,6 +36,8 @@ class UnitOfWork:
                  tb: TracebackType | None) -> None:
         assert self.session is not None
         try:
+            # Keep what was read usable after the unit ends: a rollback would expire every loaded row.
+            self.session.expunge_all()
             if self.session.in_transaction():
                 self.session.rollback()
         finally:

@@ -7,7 +7,9 @@ input; ``--json`` prints each result as one JSON object per line.
 from __future__ import annotations
 
 import json
+import logging
 import sys
+import uuid
 from typing import TextIO
 
 from bot.bootstrap import Container
@@ -18,6 +20,8 @@ from bot.messages import Result
 from bot.present import present
 from bot.render.text import render_text
 from bot.service import Actor
+
+log = logging.getLogger(__name__)
 
 TENANT = "local"
 PLATFORM = "console"
@@ -54,7 +58,12 @@ class Console:
             return None
         if text.lower().startswith(CRM_PREFIX):
             text = text[len(CRM_PREFIX):]
-        result = self.c.service.execute(self.actor, parse_command(text))
+        try:
+            result = self.c.service.execute(self.actor, parse_command(text))
+        except Exception:  # the one error mapper of the console: a message with a reference, never a trace
+            ref = uuid.uuid4().hex[:8]
+            log.exception("console command failed (ref %s)", ref)
+            result = Result(False, "error", "error.internal", {"ref": ref}, locale=self.locale)
         if self.as_json:
             print(json.dumps(result_json(result), ensure_ascii=False), file=self.out, flush=True)
         else:

@@ -58,7 +58,7 @@ class TestParseOthers:
 
     def test_unknown_and_planned_verbs_are_named(self):
         assert parse_command("frobnicate x") == UsageError("unknown_command", detail="frobnicate")
-        assert parse_command("跟进 字节") == UsageError("planned", detail="跟进")
+        assert parse_command("公海 字节") == UsageError("planned", detail="公海")
 
     def test_overlong_text_is_refused_before_parsing(self):
         assert parse_command("register " + "x" * 10_000).code == "too_long"
