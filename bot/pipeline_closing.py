@@ -1,5 +1,7 @@
 """The end of a deal: the pre-close checklist, closing as won / lost / hold, and the battle report."""
 
+from __future__ import annotations
+
 from datetime import datetime
 
 from bot.commands import REPORT_FIELDS, ChecklistCmd, Close, Report
