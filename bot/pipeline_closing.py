@@ -150,7 +150,8 @@ class ClosingCommands(PipelineBase):
             repos.audit.record(tenant=me.tenant, actor_id=me.id, action="close", subject_type="lead",
                                subject_id=lead.id, rule=decision.rule,
                                decision="done" if decision.allowed else "refused",
-                               facts={"outcome": cmd.outcome, "reason": reason, "amount": str(amount or ""),
+                               facts={"from": lead.stage, "to": cmd.outcome, "outcome": cmd.outcome, "reason": reason,
+                                      "amount": str(amount or ""),
                                       "missing": list(decision.missing_items)}, at=now)
             if decision.allowed:
                 repos.pipeline.add(StageChange(tenant=me.tenant, lead_id=lead.id, actor_id=me.id,
