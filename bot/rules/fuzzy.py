@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from bot.rules.regions import regions_compatible
 
@@ -59,7 +59,8 @@ def typo_distance(query_core: str, candidate_core: str) -> int | None:
     minimum = MIN_CJK_TYPO_CORE if cjk else MIN_LATIN_TYPO_CORE
     if min(len(query_core), len(candidate_core)) < minimum:
         return None
-    distance = Levenshtein.distance(query_core, candidate_core, score_cutoff=1)
+    # Optimal string alignment: a swapped pair of letters (Mircosoft) is one edit, as people make it.
+    distance = OSA.distance(query_core, candidate_core, score_cutoff=1)
     return distance if distance == 1 else None
 
 

@@ -124,12 +124,24 @@ def looks_like_phone(text: str) -> bool:
     return bool(re.fullmatch(r"\+?[\d\s\-()]{7,20}", stripped)) and sum(c.isdigit() for c in stripped) >= 7
 
 
+# Second-level registries under which a company's own domain is the third label (bytedance.com.cn).
+_SECOND_LEVEL = {"com", "net", "org", "gov", "edu", "ac", "co", "ne", "or", "go"}
+
+
+def registrable_domain(host: str) -> str:
+    """cn.ibm.com → ibm.com; mail.bytedance.com.cn → bytedance.com.cn (a small public-suffix rule)."""
+    labels = host.lower().strip(".").split(".")
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
 def email_domain(raw: str, policy: IdentityPolicy) -> str | None:
     """The corporate domain of an e-mail address; None for free-mail domains (qq.com, gmail.com …)."""
     match = _EMAIL.match(raw.strip())
     if not match:
         raise IdentityProblem("email_invalid", "email", raw)
-    domain = match.group(1).lower()
+    domain = registrable_domain(match.group(1))
     if domain in policy.free_mail_domains:
         return None
     return domain

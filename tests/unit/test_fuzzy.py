@@ -33,7 +33,9 @@ class TestTypo:
         ("字节跳", "字节跳动", None),          # too short on one side
         ("bytedanse", "bytedance", 1),
         ("apple", "appla", None),             # short Latin core
-        ("字节动跳", "字节跳动", None),        # two edits
+        ("字节动跳", "字节跳动", 1),           # a swapped pair is one slip of the hand
+        ("字节跳", "字节跳动科", None),        # two edits
+        ("mircosoft", "microsoft", 1),
     ])
     def test_only_plausible_one_character_typos_of_long_cores(self, query, stored, distance):
         assert typo_distance(query, stored) == distance

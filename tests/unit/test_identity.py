@@ -51,7 +51,14 @@ class TestEmail:
     def test_corporate_domain_is_the_key(self):
         assert email_domain("Zhang.San@ByteDance.com", POLICY) == "bytedance.com"
 
-    @pytest.mark.parametrize("raw", ["a@qq.com", "b@163.com", "c@gmail.com", "d@outlook.com"])
+    @pytest.mark.parametrize("raw, domain", [
+        ("li@cn.ibm.com", "ibm.com"), ("wang@mail.bytedance.com.cn", "bytedance.com.cn"),
+        ("j@acme.co.uk", "acme.co.uk"), ("x@sales.acme.de", "acme.de"),
+    ])
+    def test_subdomains_reduce_to_the_company_domain(self, raw, domain):
+        assert email_domain(raw, POLICY) == domain
+
+    @pytest.mark.parametrize("raw", ["a@qq.com", "b@163.com", "c@gmail.com", "d@outlook.com", "e@vip.qq.com"])
     def test_free_mail_identifies_nobody(self, raw):
         assert email_domain(raw, POLICY) is None
 
