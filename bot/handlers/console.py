@@ -37,6 +37,9 @@ def result_json(result: Result) -> dict:
         out["usage"] = result.data["usage"]
     if result.data.get("field"):
         out["field"] = result.data["field"]
+    extra = {k: v for k, v in result.data.items() if k not in ("usage", "field")}
+    if extra:
+        out["data"] = extra
     return out
 
 
@@ -65,7 +68,7 @@ class Console:
             log.exception("console command failed (ref %s)", ref)
             result = Result(False, "error", "error.internal", {"ref": ref}, locale=self.locale)
         if self.as_json:
-            print(json.dumps(result_json(result), ensure_ascii=False), file=self.out, flush=True)
+            print(json.dumps(result_json(result), ensure_ascii=False, default=str), file=self.out, flush=True)
         else:
             print(render_text(present(result)), file=self.out, flush=True)
         self.c.deliverer.run_once()
