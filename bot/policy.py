@@ -7,6 +7,7 @@ config check`` runs the same validation without starting anything. Nothing here 
 
 from __future__ import annotations
 
+from datetime import date, time
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,12 +30,48 @@ class MemberPolicy(_Strict):
     manager: str | None = Field(default=None, description="user id of this member's manager")
 
 
+class CalendarPolicy(_Strict):
+    """The team's working time: a country's holidays, working hours, and dates the packages miss."""
+
+    country: str = Field(default="CN", pattern=r"^[A-Z]{2}$", description="CN uses chinese-calendar (调休)")
+    work_hours: str = Field(default="09:00-18:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
+    holidays: tuple[date, ...] = ()
+    workdays: tuple[date, ...] = Field(default=(), description="make-up working days (调休) not yet in the package")
+
+    @field_validator("work_hours")
+    @classmethod
+    def _ordered(cls, value: str) -> str:
+        start, end = value.split("-")
+        try:
+            if time.fromisoformat(start) >= time.fromisoformat(end):
+                raise ValueError(f"work_hours {value!r}: the day must end after it starts")
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        if value != "CN":
+            import holidays
+
+            if value not in holidays.list_supported_countries():
+                raise ValueError(f"no holiday calendar for country {value!r}")
+        return value
+
+    def hours(self) -> tuple[time, time]:
+        start, end = self.work_hours.split("-")
+        return time.fromisoformat(start), time.fromisoformat(end)
+
+
 class TeamPolicy(_Strict):
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     name: str = Field(min_length=1)
     timezone: str = "Asia/Shanghai"
     locale: Locale = "zh-CN"
     sync_channel: str | None = Field(default=None, description="channel id for registration notices")
+    alert_channel: str | None = Field(default=None, description="channel for level-3 escalations (default: sync)")
+    calendar: CalendarPolicy = CalendarPolicy()
     members: tuple[MemberPolicy, ...] = ()
 
     @field_validator("timezone")
@@ -166,12 +203,34 @@ class PipelinePolicy(_Strict):
         return self
 
 
+Grade = Literal["A", "B", "C"]
+
+
+class SlaPolicy(_Strict):
+    """Service levels, counted in business hours of each team's calendar."""
+
+    first_touch_hours: dict[Grade, float] = Field(default_factory=lambda: {"A": 2.0, "B": 12.0, "C": 72.0})
+    default_grade: Grade = "B"
+    stall_days: int = Field(default=5, ge=1, le=60, description="working days with no activity in an open stage")
+    escalation_step_hours: float = Field(default=24, gt=0, description="business hours overdue per ladder step")
+    sweep_minutes: int = Field(default=5, ge=1, le=60)
+    digest_max_items: int = Field(default=15, ge=1, le=40)
+
+    @model_validator(mode="after")
+    def _every_grade(self) -> SlaPolicy:
+        missing = {"A", "B", "C"} - set(self.first_touch_hours)
+        if missing:
+            raise ValueError(f"sla.first_touch_hours: missing grade(s) {', '.join(sorted(missing))}")
+        return self
+
+
 class Policy(_Strict):
     default_team: str
     teams: tuple[TeamPolicy, ...] = Field(min_length=1)
     protection: ProtectionPolicy = ProtectionPolicy()
     identity: IdentityPolicy = IdentityPolicy()
     pipeline: PipelinePolicy = PipelinePolicy()
+    sla: SlaPolicy = SlaPolicy()
 
     @model_validator(mode="after")
     def _references(self) -> Policy:
