@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.clock import Clock, SystemClock
 from bot.delivery import Deliverer, Sender
+from bot.jobs import Jobs
 from bot.policy import Policy, load_policy
 from bot.service import Service
 from bot.settings import Settings
@@ -21,6 +22,7 @@ class Container:
     service: Service
     deliverer: Deliverer
     senders: dict[str, Sender] = field(default_factory=dict)
+    jobs: Jobs | None = None
 
 
 def bootstrap(settings: Settings | None = None, *, policy: Policy | None = None, clock: Clock | None = None,
@@ -32,4 +34,5 @@ def bootstrap(settings: Settings | None = None, *, policy: Policy | None = None,
     service = Service(db, policy, clock)
     senders: dict[str, Sender] = {}
     deliverer = Deliverer(db, clock, senders)
-    return Container(settings, policy, clock, db, service, deliverer, senders)
+    jobs = Jobs(db, policy, clock, service.pipeline.clocks)
+    return Container(settings, policy, clock, db, service, deliverer, senders, jobs)

@@ -42,6 +42,92 @@ def cmd_dedupe_eval(args: argparse.Namespace, settings: Settings) -> int:
     return run_eval(args.file, as_json=args.json)
 
 
+def _at(value: str | None):
+    from datetime import datetime
+
+    if value is None:
+        return None
+    at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        raise SystemExit(f"--at {value}: give a time zone, e.g. 2026-12-01T10:00+08:00")
+    return at
+
+
+def cmd_jobs_run(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+    from dataclasses import asdict
+
+    from bot.clock import FixedClock
+
+    container = _container(settings)
+    at = _at(args.at)
+    if at is not None:
+        container.clock = FixedClock(at)
+        container.jobs.clock = container.clock
+    try:
+        report = container.jobs.run(args.job, at)
+    except KeyError:
+        print(f"unknown job {args.job!r}; jobs: {', '.join(container.jobs.names())}", file=sys.stderr)
+        return 2
+    print(json.dumps(asdict(report), ensure_ascii=False))
+    if args.deliver_console:
+        from bot.delivery import ConsoleSender
+
+        container.senders["console"] = ConsoleSender(sys.stdout, container.policy.team(container.policy.default_team).locale)
+        container.deliverer.clock = container.clock
+        while container.deliverer.run_once():
+            pass
+    return 0
+
+
+def cmd_jobs_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.jobs import sweep_period
+
+    container = _container(settings)
+    now = container.clock.now()
+    minutes = container.policy.sla.sweep_minutes
+    from datetime import datetime, timedelta
+
+    current = datetime.strptime(sweep_period(now, minutes), "%Y-%m-%dT%H:%MZ").replace(tzinfo=now.tzinfo)
+    nxt = current + timedelta(minutes=minutes)
+    print(f"{'job':<12} {'schedule':<16} next run (UTC)")
+    for job in container.jobs.names():
+        print(f"{job:<12} every {minutes} min   {nxt.strftime('%Y-%m-%d %H:%M')}")
+    return 0
+
+
+def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.scheduler import run_scheduler
+
+    container = _container(settings)
+    run_scheduler(container, container.jobs)
+    return 0
+
+
+def cmd_outbox_list(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    container = _container(settings)
+    rows = container.deliverer.list_rows(status=args.status)
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False, default=str))
+    else:
+        for row in rows:
+            print(f"{row['id']:>6} {row['status']:<8} {row['platform']:<8} {row['target']:<14} "
+                  f"attempts={row['attempts']} {row['last_error'] or ''} {row['dedupe_key']}")
+    return 0
+
+
+def cmd_outbox_retry(args: argparse.Namespace, settings: Settings) -> int:
+    container = _container(settings)
+    if not container.deliverer.requeue(args.id):
+        print(f"outbox row {args.id} not found", file=sys.stderr)
+        return 2
+    print(f"outbox row {args.id} queued again")
+    return 0
+
+
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     from bot.handlers.console import Console
 
@@ -106,6 +192,29 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database tools").add_subparsers(dest="db_cmd", required=True)
     p = db.add_parser("upgrade", help="apply migrations")
     p.set_defaults(func=cmd_db_upgrade)
+
+    jobs = sub.add_parser("jobs", help="scheduled jobs").add_subparsers(dest="jobs_cmd", required=True)
+    p = jobs.add_parser("run", help="run one job once, as if the time were --at")
+    p.add_argument("job")
+    p.add_argument("--at", help="ISO 8601 with a zone, e.g. 2026-12-01T10:00+08:00")
+    p.add_argument("--deliver-console", action="store_true",
+                   help="print the local console tenant's alerts now (previews and replays)")
+    p.set_defaults(func=cmd_jobs_run)
+    p = jobs.add_parser("list", help="the schedule with next run times")
+    p.set_defaults(func=cmd_jobs_list)
+
+    p = sub.add_parser("scheduler", help="the one process that fires the jobs (leader-elected)")
+    p.set_defaults(func=cmd_scheduler)
+
+    outbox = sub.add_parser("outbox", help="messages waiting, sent or parked").add_subparsers(dest="outbox_cmd",
+                                                                                           required=True)
+    p = outbox.add_parser("list")
+    p.add_argument("--status", choices=["pending", "sent", "dead"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_outbox_list)
+    p = outbox.add_parser("retry", help="queue a parked (dead) or pending row again")
+    p.add_argument("id", type=int)
+    p.set_defaults(func=cmd_outbox_retry)
 
     dedupe = sub.add_parser("dedupe", help="duplicate-detection tools").add_subparsers(dest="dedupe_cmd",
                                                                                      required=True)

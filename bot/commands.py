@@ -24,6 +24,7 @@ class Register:
     contact: str | None = None
     aliases: tuple[str, ...] = ()
     justification: str | None = None  # why this is not the possible duplicate the bot found
+    grade: str | None = None          # A / B / C; the policy's default grade when not given
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,22 @@ class History:
     client: str
 
 
-Command = Register | Check | Help | OpenForm | FollowUp | Advance | ChecklistCmd | Close | Report | Mine | History
+@dataclass(frozen=True)
+class AlertCmd:
+    alert_id: int
+    action: str                    # done | snooze | wrong
+    until: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Transfer:
+    client: str
+    to_user: str                   # a member id (Slack <@U123> mentions are unwrapped)
+
+
+Command = (Register | Check | Help | OpenForm | FollowUp | Advance | ChecklistCmd | Close | Report | Mine | History
+           | AlertCmd | Transfer)
 
 
 @dataclass(frozen=True)
@@ -115,10 +131,12 @@ VERBS: dict[str, str] = {
     "report": "report", "战报": "report",
     "mine": "mine", "我的": "mine",
     "history": "history", "记录": "history",
+    "alert": "alert", "提醒": "alert",
+    "transfer": "transfer", "转交": "transfer",
 }
 # Verbs the product will have (SPEC.md) but this build does not answer yet.
-PLANNED = {"pool", "公海", "claim", "领取", "release", "放弃", "transfer", "转交", "lock", "锁定", "why",
-           "为什么", "funnel", "漏斗", "stalled", "停滞"}
+PLANNED = {"pool", "公海", "claim", "领取", "release", "放弃", "lock", "锁定", "why", "为什么", "funnel", "漏斗",
+           "stalled", "停滞"}
 FOLLOWUP_KEYS: dict[str, str] = {
     "channel": "channel", "渠道": "channel", "方式": "channel", "outcome": "outcome", "结果": "outcome",
     "next": "next", "下次": "next", "下次联系": "next", "plan": "plan", "计划": "plan",
@@ -150,6 +168,7 @@ REGISTER_KEYS: dict[str, str] = {
     "contact": "contact", "联系人": "contact",
     "alias": "alias", "aliases": "alias", "别名": "alias", "简称": "alias",
     "justification": "justification", "why": "justification", "理由": "justification", "说明": "justification",
+    "grade": "grade", "等级": "grade", "级别": "grade",
 }
 
 _KEY = r"[A-Za-z_][A-Za-z0-9_]*|[\u4e00-\u9fff]+"
@@ -347,7 +366,34 @@ def _history(verb: str, free: str, pairs: list[tuple[str, str]]) -> Command | Us
     return History(free)
 
 
-_PIPELINE_PARSERS = {"followup": _followup, "advance": _advance, "checklist": _checklist, "close": _close,
+ALERT_ACTIONS = {"done": "done", "完成": "done", "已处理": "done", "snooze": "snooze", "稍后": "snooze",
+                 "推迟": "snooze", "wrong": "wrong", "不对": "wrong", "误报": "wrong"}
+_MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$|^@?([A-Za-z0-9_.-]+)$")
+
+
+def _alert(verb: str, free: str, pairs: list[tuple[str, str]]) -> Command | UsageError:
+    number, _, action = free.partition(" ")
+    action = ALERT_ACTIONS.get(action.strip().lower(), "")
+    if not number.lstrip("#").isdigit() or not action:
+        return UsageError("bad_alert", "alert", free[:40])
+    values: dict[str, str] = {}
+    for raw_key, value in pairs:
+        key = {"until": "until", "到": "until", "reason": "reason", "原因": "reason"}.get(raw_key.lower())
+        if key is None:
+            return UsageError("bad_alert", "alert", raw_key)
+        values[key] = value
+    return AlertCmd(int(number.lstrip("#")), action, values.get("until"), values.get("reason"))
+
+
+def _transfer(verb: str, free: str, pairs: list[tuple[str, str]]) -> Command | UsageError:
+    client, to = _last_word(free)
+    match = _MENTION.match(to) if to else None
+    if not client or match is None or not to.startswith(("@", "<@")):
+        return UsageError("missing_transfer_to", "transfer")
+    return Transfer(client, match[1] or match[2])
+
+
+_PIPELINE_PARSERS = {"alert": _alert, "transfer": _transfer, "followup": _followup, "advance": _advance, "checklist": _checklist, "close": _close,
                      "report": _report, "mine": _mine, "history": _history}
 
 
@@ -368,4 +414,8 @@ def _register(free: str, pairs: list[tuple[str, str]]) -> Register | OpenForm | 
         if key in values:
             return UsageError("duplicate_key", "register", raw_key)
         values[key] = value
+    if "grade" in values:
+        values["grade"] = values["grade"].strip().upper()
+        if values["grade"] not in ("A", "B", "C"):
+            return UsageError("bad_grade", "register", values["grade"])
     return Register(name=free, aliases=tuple(aliases), **values)

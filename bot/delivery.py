@@ -125,6 +125,27 @@ class Deliverer:
                 row.last_error = outcome.error
             uow.commit()
 
+    def list_rows(self, status: str | None = None, limit: int = 200) -> list[dict]:
+        with UnitOfWork(self.db) as uow:
+            rows = uow.repos.outbox.listing(status, limit)
+            return [{"id": r.id, "status": r.status, "platform": r.platform, "target": r.target,
+                     "attempts": r.attempts, "in_doubt": r.in_doubt, "next_attempt_at": r.next_attempt_at,
+                     "platform_msg_id": r.platform_msg_id, "last_error": r.last_error, "dedupe_key": r.dedupe_key,
+                     "created_at": r.created_at, "sent_at": r.sent_at} for r in rows]
+
+    def requeue(self, row_id: int) -> bool:
+        """A parked row goes back to pending with a fresh attempt budget (sent rows stay sent)."""
+        now = self.clock.now()
+        with UnitOfWork(self.db, write=True) as uow:
+            row = uow.repos.outbox.get(row_id)
+            if row is None:
+                return False
+            if row.status != "sent":
+                row.status, row.attempts, row.next_attempt_at, row.lease_until = "pending", 0, now, None
+            uow.commit()
+        self.kick()
+        return True
+
     def kick(self) -> None:
         self._wake.set()
 

@@ -51,8 +51,9 @@ ZH: dict[str, str] = {
     "usage.bad_pair": "看不懂这一段：「{detail}」。参数要写成 key=value，值里有空格时用引号：region=\"北京 朝阳\"。",
     "usage.unclosed_quote": "参数 {detail} 的引号没有闭合。",
     "usage.missing_value": "参数 {detail}= 后面缺少值。",
-    "usage.unknown_key": "报备不认识参数「{detail}」。可用：phone、email、credit_code、industry、region、contact、alias、justification。",
+    "usage.unknown_key": "报备不认识参数「{detail}」。可用：phone、email、credit_code、industry、region、contact、alias、grade、justification。",
     "usage.duplicate_key": "参数「{detail}」写了两次。",
+    "usage.bad_grade": "等级只能是 A、B 或 C，不是「{detail}」。",
     "usage.missing_name": "缺少公司名称：公司名写在参数前面。",
     "usage.missing_query": "缺少要查的内容。",
     "usage.no_options": "查重不需要参数（{detail}=…），只写公司名、电话、邮箱或信用代码。",
@@ -135,8 +136,9 @@ EN: dict[str, str] = {
     "usage.bad_pair": "I could not read “{detail}”. Options are key=value; quote values with spaces: region=\"New York\".",
     "usage.unclosed_quote": "The quote after {detail}= is not closed.",
     "usage.missing_value": "The option {detail}= has no value.",
-    "usage.unknown_key": "register has no option “{detail}”. Options: phone, email, credit_code, industry, region, contact, alias, justification.",
+    "usage.unknown_key": "register has no option “{detail}”. Options: phone, email, credit_code, industry, region, contact, alias, grade, justification.",
     "usage.duplicate_key": "The option “{detail}” is given twice.",
+    "usage.bad_grade": "The grade is A, B or C, not “{detail}”.",
     "usage.missing_name": "The company name is missing: write it before the options.",
     "usage.missing_query": "Write what to check.",
     "usage.no_options": "check takes no options ({detail}=…); write a name, phone, e-mail or credit code.",
@@ -176,9 +178,13 @@ EN: dict[str, str] = {
 
 from bot.i18n_pipeline import EN as _EN_PIPELINE  # noqa: E402
 from bot.i18n_pipeline import ZH as _ZH_PIPELINE  # noqa: E402
+from bot.i18n_sla import EN as _EN_SLA  # noqa: E402
+from bot.i18n_sla import ZH as _ZH_SLA  # noqa: E402
 
 ZH.update(_ZH_PIPELINE)
 EN.update(_EN_PIPELINE)
+ZH.update(_ZH_SLA)
+EN.update(_EN_SLA)
 CATALOGS: dict[str, dict[str, str]] = {"zh-CN": ZH, "en": EN}
 
 

@@ -51,14 +51,28 @@ class Action:
 
 
 @dataclass(frozen=True)
+class Item:
+    """One entry of a list that has its own quick actions (an alert in a digest)."""
+
+    text: str
+    actions: tuple[Action, ...] = ()
+    hint: str | None = None  # how to do the same by typing, for the console
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Item:
+        return cls(data["text"], tuple(Action(**a) for a in data.get("actions") or ()), data.get("hint"))
+
+
+@dataclass(frozen=True)
 class Reply:
-    """A platform-neutral message: a title, a paragraph, bullet lines, and buttons."""
+    """A platform-neutral message: a title, a paragraph, bullet lines, items with actions, buttons."""
 
     text: str
     title: str | None = None
     lines: tuple[str, ...] = ()
     context: str | None = None
     actions: tuple[Action, ...] = ()
+    items: tuple[Item, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,12 +81,14 @@ class Reply:
     def from_dict(cls, data: dict[str, Any]) -> Reply:
         return cls(text=data["text"], title=data.get("title"), lines=tuple(data.get("lines") or ()),
                    context=data.get("context"),
-                   actions=tuple(Action(**a) for a in data.get("actions") or ()))
+                   actions=tuple(Action(**a) for a in data.get("actions") or ()),
+                   items=tuple(Item.from_dict(i) for i in data.get("items") or ()))
 
     def plain(self) -> str:
         """The whole message as plain text (console, notification fallback)."""
         parts = [p for p in (self.title, self.text) if p]
         parts.extend(f"  • {line}" for line in self.lines)
+        parts.extend(f"  • {item.text}" + (f"\n      {item.hint}" if item.hint else "") for item in self.items)
         if self.context:
             parts.append(self.context)
         return "\n".join(parts)

@@ -51,7 +51,7 @@ class PipelineService(ClosingCommands):
             extended = protection_until(now, self.policy.protection)
             if lead.protected_until is None or lead.protected_until < extended:
                 lead.protected_until = extended
-            repos.pipeline.touch(lead, now)
+            self._touch(repos, lead, now)
             repos.leads.add_activity(Activity(
                 tenant=me.tenant, lead_id=lead.id, actor_id=me.id, kind="followup", channel=cmd.channel,
                 outcome=cmd.outcome, next_at=lead.next_contact_at,
@@ -113,7 +113,7 @@ class PipelineService(ClosingCommands):
                                                   payload={"from": lead.stage, "to": target,
                                                            "evidence": cmd.evidence}, at=now))
                 lead.stage = target
-                repos.pipeline.touch(lead, now)
+                self._touch(repos, lead, now)
             uow.commit()
         params = {"name": client.name, "client_id": client.id, "from_stage": decision.from_stage,
                   "to_stage": target, "stage": lead.stage}

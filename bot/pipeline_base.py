@@ -16,6 +16,7 @@ from bot.policy import CriterionField, Policy
 from bot.rules.identity import IdentityProblem, query_for
 from bot.rules.registration import match_clients
 from bot.rules.stages import CLOSED, may_change
+from bot.sla import SlaClocks
 from store.db import Database
 from store.models import Client, Lead
 from store.repos import MemberView, Repos
@@ -34,6 +35,12 @@ class PipelineBase:
         self.policy = policy
         self.clock = clock
         self.pipeline = policy.pipeline
+        self.clocks = SlaClocks(policy)
+
+    def _touch(self, repos: Repos, lead: Lead, now: datetime) -> None:
+        """A logged activity: the lead's version and last activity move, its SLA clocks restart."""
+        repos.pipeline.touch(lead, now)
+        self.clocks.on_touch(repos, lead, now)
 
     # -- shared --------------------------------------------------------------------------------
 

@@ -78,7 +78,7 @@ class ClosingCommands(PipelineBase):
         if lead.checklist_approved_at is not None:  # changed evidence needs a fresh approval
             lead.checklist_approved_at, lead.checklist_approved_by = None, None
             rule = "checklist.ticked_approval_reset"
-        repos.pipeline.touch(lead, now)
+        self._touch(repos, lead, now)
         repos.leads.add_activity(Activity(tenant=me.tenant, lead_id=lead.id, actor_id=me.id, kind="checklist",
                                           payload={"item": item, "evidence": evidence}, at=now))
         repos.audit.record(tenant=me.tenant, actor_id=me.id, action="checklist", subject_type="lead",
@@ -113,7 +113,7 @@ class ClosingCommands(PipelineBase):
             return self._refuse(me, "checklist.incomplete", "checklist", name=client.name,
                                 data={"missing": [{"field": i, "label": i, "example": ""} for i in missing]})
         lead.checklist_approved_at, lead.checklist_approved_by = now, me.id
-        repos.pipeline.touch(lead, now)
+        self._touch(repos, lead, now)
         repos.audit.record(tenant=me.tenant, actor_id=me.id, action="checklist.approve", subject_type="lead",
                            subject_id=lead.id, rule="checklist.approved_by_manager", decision="done", facts={}, at=now)
         if owner is not None:
@@ -160,6 +160,7 @@ class ClosingCommands(PipelineBase):
                 lead.stage, lead.closed_at, lead.close_reason = cmd.outcome, now, reason
                 lead.amount = amount
                 repos.pipeline.touch(lead, now)
+                self.clocks.on_close(repos, lead, now, f"closed_{cmd.outcome}")
                 if me.sync_channel and cmd.outcome in ("won", "lost"):
                     notice = present(Result(True, f"closed.{cmd.outcome}.notice", f"closed.{cmd.outcome}.notice",
                                             {"name": client.name, "owner": me.display_name, "amount": str(amount or ""),

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from bot.i18n import t
 from bot.messages import Action, MatchView, Reply, Result
 
-HELP_TOPICS = ("register", "check", "followup", "advance", "checklist", "close", "report", "mine", "history", "help")
+HELP_TOPICS = ("register", "check", "followup", "advance", "checklist", "close", "report", "mine", "history",
+               "transfer", "alert", "help")
 
 
 def fmt_time(at: datetime | None, result: Result) -> str:
@@ -92,7 +93,8 @@ def _help(result: Result) -> Reply:
     return Reply(t(loc, "help.intro"), title=t(loc, "help.title"), lines=tuple(lines))
 
 
-PIPELINE_KINDS = ("refused", "followup.logged", "advanced", "checklist", "closed", "report.saved", "mine", "history",
+PIPELINE_KINDS = ("alert.done", "alert.snoozed", "alert.wrong_recorded", "alert.wrong.notice", "transfer.done",
+                  "transfer.notice", "refused", "followup.logged", "advanced", "checklist", "closed", "report.saved", "mine", "history",
                   "checklist.ready.notice", "checklist.approved.notice", "closed.won.notice", "closed.lost.notice")
 
 
@@ -123,6 +125,9 @@ def _pipeline(result: Result) -> Reply:
                                                                   "advance.unknown", "close.amount")) \
             else t(loc, "refused.title")
         return Reply(t(loc, result.msg, **p), title=title, lines=tuple(lines), context=context)
+    if kind == "alert.done":
+        return Reply(t(loc, result.msg, **p), actions=(
+            Action("crm_followup_open", t(loc, "button.followup"), f"#{cid}", "primary"),))
     if kind == "followup.logged":
         return Reply(t(loc, result.msg, **p), actions=(
             Action("crm_advance_open", t(loc, "button.advance"), f"#{cid}"),

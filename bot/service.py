@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.alerts import AlertCommands
 from bot.clock import Clock
 from bot.commands import (
     Advance,
+    AlertCmd,
     Check,
     ChecklistCmd,
     Close,
@@ -26,6 +28,7 @@ from bot.commands import (
     OpenForm,
     Register,
     Report,
+    Transfer,
     UsageError,
 )
 from bot.i18n import t
@@ -65,6 +68,7 @@ class Service:
         self.policy = policy
         self.clock = clock
         self.pipeline = PipelineService(db, policy, clock)
+        self.alerts = AlertCommands(db, policy, clock)
         self._synced: set[tuple[str, str]] = set()
         self._sync_lock = threading.Lock()
 
@@ -84,7 +88,8 @@ class Service:
             return self.help(me, command)
         handler = {FollowUp: self.pipeline.followup, Advance: self.pipeline.advance,
                    ChecklistCmd: self.pipeline.checklist, Close: self.pipeline.close, Report: self.pipeline.report,
-                   Mine: self.pipeline.mine, History: self.pipeline.history}[type(command)]
+                   Mine: self.pipeline.mine, History: self.pipeline.history, AlertCmd: self.alerts.alert,
+                   Transfer: self.alerts.transfer}[type(command)]
         return handler(me, command)
 
     # -- members -----------------------------------------------------------------------------
@@ -212,8 +217,10 @@ class Service:
             repos.clients.add_grams(tenant, client.id, frozenset().union(*(grams(n.core) for n in names)))
             lead = repos.leads.add(Lead(
                 tenant=tenant, client_id=client.id, team_id=me.team_id, owner_id=me.id, stage=FIRST_STAGE,
-                source="self", registered_at=now, last_activity_at=now, protected_until=decision.protected_until,
-                locked=False, version=1, grade_reasons=[]))
+                source="self", registered_at=now, assigned_at=now, last_activity_at=now,
+                protected_until=decision.protected_until, locked=False, version=1, grade_reasons=[],
+                grade=cmd.grade or self.policy.sla.default_grade, sla_level=0))
+            self.pipeline.clocks.refresh(repos, lead)
             repos.leads.add_activity(Activity(tenant=tenant, lead_id=lead.id, actor_id=me.id, kind="register",
                                               payload={"rule": decision.rule}, at=now))
             facts.update(client_id=client.id, lead_id=lead.id)

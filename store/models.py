@@ -131,6 +131,8 @@ class Lead(Base):
               sqlite_where=text("closed_at IS NULL AND pooled_at IS NULL"),
               postgresql_where=text("closed_at IS NULL AND pooled_at IS NULL")),
         Index("ix_lead_owner", "tenant", "owner_id"),
+        # The sweep reads only leads whose SLA needs a look now.
+        Index("ix_lead_sla_check", "tenant", "team_id", "sla_check_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -156,6 +158,12 @@ class Lead(Base):
     criteria: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     checklist_approved_at: Mapped[datetime | None]
     checklist_approved_by: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    assigned_at: Mapped[datetime | None]        # registration, assignment or claim: the first-touch clock
+    sla_kind: Mapped[str | None] = mapped_column(String(20))
+    sla_due_at: Mapped[datetime | None]
+    sla_check_at: Mapped[datetime | None]       # when the sweep must look again (NULL: nothing to do)
+    sla_level: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    snoozed_until: Mapped[datetime | None]
 
 
 class Activity(Base):
@@ -304,4 +312,40 @@ class BattleReport(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
     outcome: Mapped[str] = mapped_column(String(10))
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime]
+
+
+class Alert(Base):
+    """One rung of the ladder for one due time of one lead: (lead, kind, due, level) is unique."""
+
+    __tablename__ = "alert"
+    __table_args__ = (
+        UniqueConstraint("lead_id", "kind", "due_at", "level", name="uq_alert_rung"),
+        Index("ix_alert_open", "tenant", "lead_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(80))
+    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    due_at: Mapped[datetime]
+    level: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))  # open | resolved | cancelled
+    period: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    close_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class AlertFeedback(Base):
+    """“This alert is wrong”: kept, shown to the manager, counted."""
+
+    __tablename__ = "alert_feedback"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(80), index=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    verdict: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime]

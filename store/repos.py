@@ -15,6 +15,7 @@ from bot.rules.fuzzy import CoreCandidate
 from bot.rules.identity import IdentityKey, KeyKind
 from bot.rules.registration import Holding, KeyHit
 from store.models import Activity, AuditEvent, Client, ClientGram, ClientKey, GramDf, Lead, Member, Outbox, Team
+from store.repos_alerts import Alerts, Jobs
 from store.repos_pipeline import Pipeline
 
 
@@ -47,6 +48,9 @@ class MemberView:
 class Teams:
     def __init__(self, session: Session) -> None:
         self.s = session
+
+    def key_of(self, team_id: int) -> str | None:
+        return self.s.scalar(select(Team.key).where(Team.id == team_id))
 
     def get(self, tenant: str, key: str) -> Team | None:
         return self.s.scalar(select(Team).where(Team.tenant == tenant, Team.key == key))
@@ -275,6 +279,12 @@ class OutboxRepo:
     def get(self, outbox_id: int) -> Outbox | None:
         return self.s.get(Outbox, outbox_id)
 
+    def listing(self, status: str | None, limit: int) -> list[Outbox]:
+        stmt = select(Outbox).order_by(Outbox.id.desc()).limit(limit)
+        if status:
+            stmt = stmt.where(Outbox.status == status)
+        return list(self.s.scalars(stmt))
+
     def pending(self, tenant: str | None = None) -> list[Outbox]:
         stmt = select(Outbox).where(Outbox.status == "pending").order_by(Outbox.id)
         if tenant:
@@ -291,3 +301,5 @@ class Repos:
         self.audit = Audit(session)
         self.outbox = OutboxRepo(session)
         self.pipeline = Pipeline(session)
+        self.alerts = Alerts(session)
+        self.jobs = Jobs(session)
