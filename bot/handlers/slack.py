@@ -1,4 +1,5 @@
 """Slack: slash commands, the register modal and its buttons, through the real slack-bolt App.
+The pipeline's modals and buttons are in ``bot.handlers.slack_pipeline``.
 
 Handlers translate: a signed request becomes a command and an Actor, the service decides, the
 reply is rendered as Block Kit. The Web API base URL comes from settings (tests use a local fake).
@@ -25,8 +26,9 @@ from bot.delivery import SendOutcome
 from bot.i18n import t
 from bot.messages import Reply
 from bot.present import present
-from bot.render.slack import modal, render_message
+from bot.render.slack import modal, render_message, view_errors
 from bot.service import Actor
+from store.repos import MemberView
 
 log = logging.getLogger(__name__)
 
@@ -98,11 +100,17 @@ def _retry_after(headers: dict[str, Any]) -> float:
     return 1.0
 
 
+FormBuilder = Callable[[MemberView, str | None, str], dict[str, Any]]
+"""(member, channel the form was opened from, initial client text) → a modal view."""
+
+
 class SlackDeps:
     def __init__(self, container: Container) -> None:
         self.c = container
         self._names: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
+        self.forms: dict[str, FormBuilder] = {}  # verb → modal, filled in by the listeners' register()
+        self.default_locale = container.policy.team(container.policy.default_team).locale
 
     def actor(self, body: dict[str, Any], client: WebClient) -> Actor:
         user = body.get("user_id") or (body.get("user") or {}).get("id")
@@ -134,6 +142,95 @@ class SlackDeps:
 def _internal_error(locale: str) -> tuple[str, str]:
     ref = uuid.uuid4().hex[:8]
     return ref, t(locale, "error.internal", ref=ref)
+
+
+def guarded(work: Callable[[], None], fail: Callable[[str], None], locale: str) -> None:
+    """The one error mapper: a failure becomes a catalog message with a reference, never a trace."""
+    try:
+        work()
+    except Exception:
+        ref, text = _internal_error(locale)
+        log.exception("slack listener failed (ref %s)", ref)
+        fail(text)
+
+
+def tell(client: WebClient, channel: str | None, user: str, message: dict[str, Any]) -> None:
+    """A message to a user: ephemeral in the channel a form came from, else (or if refused) a DM."""
+    try:
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user, **message)
+            return
+    except SlackApiError:
+        pass
+    client.chat_postMessage(channel=user, **message)
+
+
+def reply_text(reply: Reply) -> str:
+    """A reply as one plain paragraph, for a modal's field error."""
+    return "\n".join(p for p in (reply.text, *reply.lines, reply.context) if p)
+
+
+def form_values(view: dict[str, Any]) -> dict[str, str | None]:
+    """block_id → what the user typed or chose (stripped; None when empty), whatever the element."""
+    values: dict[str, str | None] = {}
+    for block_id, actions in ((view.get("state") or {}).get("values") or {}).items():
+        for state in (actions or {}).values():
+            if "selected_option" in state:
+                value = (state.get("selected_option") or {}).get("value")
+            else:
+                value = state.get("value")
+            values[block_id] = (value.strip() or None) if isinstance(value, str) else None
+    return values
+
+
+def open_form(deps: SlackDeps, client: WebClient, body: dict[str, Any], verb: str, initial: str,
+              fallback: Callable[[dict[str, Any]], None]) -> None:
+    """Opens the modal for ``verb``; with no modal, or when Slack refuses (expired_trigger_id …), the
+    user is told through ``fallback`` to type the command instead, never left without an answer."""
+    service = deps.c.service
+    actor = deps.actor(body, client)
+    me = service.member(actor)
+    builder = deps.forms.get(verb)
+    channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
+    if builder is not None:
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=builder(me, channel, initial))
+            return
+        except SlackApiError as exc:
+            log.warning("views.open failed: %s", exc.response.get("error"))
+    fallback(render_message(present(service.execute(actor, OpenForm(verb)))))
+
+
+def submit_form(deps: SlackDeps, ack: Ack, body: dict[str, Any], client: WebClient, view: dict[str, Any],
+                build: Callable[[dict[str, str | None]], Any],
+                errors_for: Callable[[Any, Reply, set[str]], dict[str, str]], first_block: str) -> None:
+    """A modal submission: the form's values become a command (``build``), the service decides. A
+    refusal keeps the modal open with errors on the blocks ``errors_for`` names (blocks of this view
+    only); success closes it and tells the user in the channel the form came from, then delivers."""
+    once = _AckOnce(ack)
+    user = (body.get("user") or {}).get("id")
+    channel = view_metadata(view).get("channel_id")
+    blocks = {b.get("block_id") for b in view.get("blocks") or [] if b.get("block_id")} \
+        or set((view.get("state") or {}).get("values") or {})
+
+    def work() -> None:
+        actor = deps.actor(body, client)
+        result = deps.c.service.execute(actor, build(form_values(view)))
+        reply = present(result)
+        if not result.ok:
+            errors = {b: text for b, text in errors_for(result, reply, blocks).items() if b in blocks}
+            if not once(**view_errors(errors or {first_block: reply_text(reply)})):
+                tell(client, channel, user, render_message(reply))  # the modal has closed: say why all the same
+            return
+        once()
+        tell(client, channel, user, render_message(reply))
+        deps.deliver()
+
+    def fail(text: str) -> None:
+        if not once(**view_errors({first_block: text})):
+            tell(client, channel, user, {"text": text})
+
+    guarded(work, fail, deps.default_locale)
 
 
 def _register_modal(container: Container, locale: str, channel_id: str | None, initial_name: str = "") -> dict:
@@ -170,19 +267,9 @@ class _AckOnce:
 
 
 def register(app: App, deps: SlackDeps) -> None:
-    """The /crm command family: the command, the register modal and the buttons on replies."""
+    """The /crm command family: the command, the register modal and the button that opens it."""
     service = deps.c.service
-
-    default_locale = deps.c.policy.team(deps.c.policy.default_team).locale
-
-    def guarded(work: Callable[[], None], fail: Callable[[str], None]) -> None:
-        """The one error mapper: a failure becomes a catalog message with a reference, never a trace."""
-        try:
-            work()
-        except Exception:
-            ref, text = _internal_error(default_locale)
-            log.exception("slack listener failed (ref %s)", ref)
-            fail(text)
+    deps.forms["register"] = lambda me, channel, initial: _register_modal(deps.c, me.locale, channel, initial)
 
     @app.command(COMMAND)
     def on_command(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -193,81 +280,40 @@ def register(app: App, deps: SlackDeps) -> None:
                 respond(response_type="ephemeral", **message)
 
         def work() -> None:
-            actor = deps.actor(body, client)
-            me = service.member(actor)
             command = parse_command(body.get("text") or "")
             if isinstance(command, OpenForm):
                 once()
-                try:
-                    client.views_open(trigger_id=body["trigger_id"],
-                                      view=_register_modal(deps.c, me.locale, body.get("channel_id")))
-                except SlackApiError as exc:  # e.g. expired_trigger_id: say so instead of staying silent
-                    log.warning("views.open failed: %s", exc.response.get("error"))
-                    answer(render_message(present(service.execute(actor, command))))
+                open_form(deps, client, body, command.verb, "", answer)
                 return
+            actor = deps.actor(body, client)
             result = service.execute(actor, command)
             answer(render_message(present(result)))
             if result.ok:
                 deps.deliver()
 
-        guarded(work, lambda text: answer({"text": text}))
+        guarded(work, lambda text: answer({"text": text}), deps.default_locale)
 
     @app.action("crm_register_open")
     def on_register_button(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        actor = deps.actor(body, client)
-        me = service.member(actor)
         value = (body.get("actions") or [{}])[0].get("value") or ""
-        channel = (body.get("channel") or {}).get("id")
-        try:
-            client.views_open(trigger_id=body["trigger_id"], view=_register_modal(deps.c, me.locale, channel, value))
-        except SlackApiError as exc:
-            log.warning("views.open failed: %s", exc.response.get("error"))
-            respond(response_type="ephemeral", replace_original=False,
-                    **render_message(present(service.execute(actor, OpenForm("register")))))
+
+        def say(message: dict[str, Any]) -> None:
+            respond(response_type="ephemeral", replace_original=False, **message)
+
+        guarded(lambda: open_form(deps, client, body, "register", value, say), lambda text: say({"text": text}),
+                deps.default_locale)
 
     @app.view(REGISTER_VIEW)
     def on_register_submit(ack: Ack, body: dict[str, Any], client: WebClient, view: dict[str, Any]) -> None:
-        once = _AckOnce(ack)
-        user = (body.get("user") or {}).get("id")
-        channel = _metadata(view).get("channel_id")
+        def errors_for(result: Any, reply: Reply, blocks: set[str]) -> dict[str, str]:
+            block = result.data.get("field") if result.data.get("field") in REGISTER_FIELDS else "name"
+            return {block: reply_text(reply)}
 
-        def tell(message: dict[str, Any]) -> None:
-            """A message to the submitter: ephemeral in the channel the form came from, else a DM."""
-            try:
-                if channel:
-                    client.chat_postEphemeral(channel=channel, user=user, **message)
-                    return
-            except SlackApiError:
-                pass
-            client.chat_postMessage(channel=user, **message)
-
-        def work() -> None:
-            actor = deps.actor(body, client)
-            values = {block_id: (state.get("value") or {}).get("value")
-                      for block_id, state in view["state"]["values"].items()}
-            command = _register_from_form(values)
-            result = service.execute(actor, command)
-            reply = present(result)
-            message = render_message(reply)
-            if not result.ok:
-                block = result.data.get("field") if result.data.get("field") in REGISTER_FIELDS else "name"
-                text = "\n".join(p for p in (reply.text, reply.context) if p)
-                if not once(response_action="errors", errors={block: text[:2000]}):
-                    tell(message)  # the modal has closed: the user still learns why nothing was saved
-                return
-            once()
-            tell(message)
-            deps.deliver()
-
-        def fail(text: str) -> None:
-            if not once(response_action="errors", errors={"name": text}):
-                tell({"text": text})
-
-        guarded(work, fail)
+        submit_form(deps, ack, body, client, view, _register_from_form, errors_for, "name")
 
 
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+def view_metadata(view: dict[str, Any]) -> dict[str, Any]:
     try:
         data = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
@@ -292,6 +338,10 @@ def build_bolt_app(container: Container, *, client: WebClient | None = None) -> 
     client = client or WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     app = App(client=client, signing_secret=settings.slack_signing_secret, name="crm-bot")
     container.senders[PLATFORM] = SlackSender(settings.slack_bot_token, settings.slack_api_url)
-    register(app, SlackDeps(container))
+    from bot.handlers import slack_pipeline  # imports this module's helpers, so imported here
+
+    deps = SlackDeps(container)
+    register(app, deps)
+    slack_pipeline.register(app, deps)
     return app
 

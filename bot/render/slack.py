@@ -65,18 +65,71 @@ def render_message(reply: Reply) -> dict[str, Any]:
     return {"text": _clip(reply.plain(), 3900), "blocks": render_blocks(reply)}
 
 
+MAX_LABEL = 2000
+MAX_HINT = 2000
+MAX_PLACEHOLDER = 150
+MAX_INPUT_VALUE = 3000
+MAX_OPTIONS = 100
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
+MAX_BLOCK_ID = 255
+MAX_VIEW_BLOCKS = 100
+MAX_METADATA = 3000
+MAX_FIELD_ERROR = 2000  # not documented by Slack; long errors are clipped rather than refused
+
+
+def _plain(text: str, limit: int) -> dict[str, str]:
+    return {"type": "plain_text", "text": _clip(text, limit)}
+
+
+def _option(value: str, label: str) -> dict[str, Any]:
+    return {"text": _plain(label, MAX_OPTION_TEXT), "value": value[:MAX_OPTION_VALUE]}
+
+
+def _element(f: dict[str, Any]) -> dict[str, Any]:
+    kind = f.get("kind", "text")
+    element: dict[str, Any]
+    if kind == "select":
+        options = [_option(value, label) for value, label in f["options"][:MAX_OPTIONS]]
+        element = {"type": "static_select", "action_id": f.get("action_id", "value"), "options": options}
+        chosen = next((o for o in options if f.get("initial") is not None and o["value"] == f["initial"]), None)
+        if chosen is not None:  # Slack refuses an initial_option that is not exactly one of the options
+            element["initial_option"] = chosen
+    else:
+        element = {"type": "plain_text_input", "action_id": f.get("action_id", "value")}
+        if kind == "multiline":
+            element["multiline"] = True
+        if f.get("initial"):
+            element["initial_value"] = _clip(f["initial"], MAX_INPUT_VALUE)
+        if f.get("dispatch"):
+            element["dispatch_action_config"] = {"trigger_actions_on": ["on_enter_pressed"]}
+    if f.get("placeholder"):
+        element["placeholder"] = _plain(f["placeholder"], MAX_PLACEHOLDER)
+    return element
+
+
 def modal(*, callback_id: str, title: str, submit: str, close: str, fields: list[dict[str, Any]],
           private_metadata: dict[str, Any]) -> dict[str, Any]:
-    """A modal with plain-text inputs; each field: ``id``, ``label``, ``optional``, ``initial``."""
+    """A modal of input blocks. Each field: ``id`` (the block_id), ``label``, ``optional``, ``initial``,
+    and optionally ``kind`` (text | multiline | select), ``options`` (``(value, label)`` pairs for a
+    select), ``action_id`` (default ``value``), ``hint``, ``placeholder``, ``dispatch`` (the input sends
+    block_actions while the modal is open: a select on change, a text input on Enter)."""
     blocks = []
     for f in fields:
-        element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value"}
-        if f.get("initial"):
-            element["initial_value"] = f["initial"]
-        blocks.append({"type": "input", "block_id": f["id"], "optional": bool(f.get("optional")),
-                       "label": {"type": "plain_text", "text": _clip(f["label"], 2000)}, "element": element})
+        block: dict[str, Any] = {"type": "input", "block_id": f["id"][:MAX_BLOCK_ID], "optional": bool(f.get("optional")),
+                                 "label": _plain(f["label"], MAX_LABEL), "element": _element(f)}
+        if f.get("dispatch"):
+            block["dispatch_action"] = True
+        if f.get("hint"):
+            block["hint"] = _plain(f["hint"], MAX_HINT)
+        blocks.append(block)
     return {"type": "modal", "callback_id": callback_id,
-            "title": {"type": "plain_text", "text": _clip(title, MAX_MODAL_TITLE)},
-            "submit": {"type": "plain_text", "text": _clip(submit, MAX_MODAL_TITLE)},
-            "close": {"type": "plain_text", "text": _clip(close, MAX_MODAL_TITLE)},
-            "private_metadata": json.dumps(private_metadata)[:3000], "blocks": blocks[:100]}
+            "title": _plain(title, MAX_MODAL_TITLE), "submit": _plain(submit, MAX_MODAL_TITLE),
+            "close": _plain(close, MAX_MODAL_TITLE),
+            "private_metadata": json.dumps(private_metadata)[:MAX_METADATA], "blocks": blocks[:MAX_VIEW_BLOCKS]}
+
+
+def view_errors(errors: dict[str, str]) -> dict[str, Any]:
+    """The ``response_action: errors`` answer to a view_submission; ``errors`` maps block_id → message."""
+    return {"response_action": "errors",
+            "errors": {block[:MAX_BLOCK_ID]: _clip(text, MAX_FIELD_ERROR) for block, text in errors.items() if text}}

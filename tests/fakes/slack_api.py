@@ -245,6 +245,17 @@ class FakeSlackAPI:
             return {"ok": False, "error": "invalid_blocks"}
         return {"view": {"id": "V1", "team_id": self.team_id, **view}}
 
+    def _m_views_update(self, body: dict[str, Any]) -> dict[str, Any]:
+        view = body.get("view") or {}
+        if isinstance(view, str):
+            view = json.loads(view)
+        view_id = body.get("view_id") or body.get("external_id")
+        if not view_id:
+            return {"ok": False, "error": "missing_view_id"}
+        if len(view.get("blocks") or []) > MAX_VIEW_BLOCKS:
+            return {"ok": False, "error": "invalid_blocks"}
+        return {"view": {"id": view_id, "team_id": self.team_id, **view, "hash": f"{self._next_ts()}.hash"}}
+
     def _m_users_info(self, body: dict[str, Any]) -> dict[str, Any]:
         user = body.get("user") or ""
         with self._lock:
