@@ -78,13 +78,13 @@ class PipelineService(ClosingCommands):
             except ValueProblem as problem:
                 return self._refuse(me, f"value.{problem.code}", "advance", label=self._label(me, key),
                                     value=problem.value, need=problem.need,
-                                    example=self.pipeline.fields[key].example)
+                                    example=self.pipeline.fields[key].example, data={"field": key})
         if cmd.evidence:
             try:
                 parse_value("evidence", LINK, cmd.evidence)
             except ValueProblem:
                 return self._refuse(me, "value.not_a_link", "advance", label=t(me.locale, "evidence"),
-                                    value=cmd.evidence, example=LINK.example)
+                                    value=cmd.evidence, example=LINK.example, data={"field": "evidence"})
         now = self.clock.now()
         with UnitOfWork(self.db, write=True) as uow:
             repos = uow.repos
@@ -159,6 +159,12 @@ class PipelineService(ClosingCommands):
             "to_approve": [line(x) for x in to_approve],
         }
         return self._result(me, True, "mine", "mine", count=len(leads), data={"sections": sections})
+
+    def stage_of(self, me: MemberView, client_text: str) -> str | None:
+        """The stage of the client's latest lead, or None when the text names no single client (read-only)."""
+        with UnitOfWork(self.db) as uow:
+            found = self._resolve(uow.repos, me, client_text, "advance")
+        return None if isinstance(found, Result) else found[1].stage
 
     def history(self, me: MemberView, cmd: History) -> Result:
         with UnitOfWork(self.db) as uow:

@@ -110,8 +110,9 @@ class ClosingCommands(PipelineBase):
             repos.audit.record(tenant=me.tenant, actor_id=me.id, action="checklist.approve", subject_type="lead",
                                subject_id=lead.id, rule="checklist.incomplete", decision="refused",
                                facts={"missing": missing}, at=now)
+            labels = {i.id: (i.label_zh if me.locale == "zh-CN" else i.label_en) for i in self.pipeline.checklist}
             return self._refuse(me, "checklist.incomplete", "checklist", name=client.name,
-                                data={"missing": [{"field": i, "label": i, "example": ""} for i in missing]})
+                                data={"missing": [{"field": i, "label": labels[i], "example": ""} for i in missing]})
         lead.checklist_approved_at, lead.checklist_approved_by = now, me.id
         self._touch(repos, lead, now)
         repos.audit.record(tenant=me.tenant, actor_id=me.id, action="checklist.approve", subject_type="lead",

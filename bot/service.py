@@ -92,6 +92,10 @@ class Service:
                    Transfer: self.alerts.transfer}[type(command)]
         return handler(me, command)
 
+    def stage_of(self, actor: Actor, client_text: str) -> str | None:
+        """For forms: the current stage of the lead a client text names (None when unknown)."""
+        return self.pipeline.stage_of(self.member(actor), client_text)
+
     # -- members -----------------------------------------------------------------------------
 
     def member(self, actor: Actor) -> MemberView:

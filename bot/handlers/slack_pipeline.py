@@ -20,10 +20,8 @@ from bot.commands import (
     CHANNELS,
     REPORT_FIELDS,
     Advance,
-    Check,
     ChecklistCmd,
     FollowUp,
-    History,
     Report,
     UsageError,
 )
@@ -138,15 +136,8 @@ def criteria_on_the_way(pipeline: PipelinePolicy, current: str | None, target: s
 
 
 def current_stage(service: Service, actor: Actor, client_text: str | None) -> str | None:
-    """The open lead's stage as the service reports it, or None when the client is not known (yet).
-    Read-only commands: History resolves the client exactly as Advance will, Check reports the stage."""
-    if not client_text:
-        return None
-    found = service.execute(actor, History(client_text))
-    if not found.ok:
-        return None
-    check = service.execute(actor, Check(str(found.params["name"])))
-    return next((m.stage for m in check.matches if m.client_id == found.params.get("client_id")), None)
+    """The lead's stage as the service reports it, or None when the client is not known (yet)."""
+    return service.stage_of(actor, client_text) if client_text else None
 
 
 # -- form values → commands ------------------------------------------------------------------------
@@ -217,10 +208,9 @@ def advance_errors(pipeline: PipelinePolicy, result: Result, reply: Reply, block
         if elsewhere:
             errors["stage"] = "\n".join(p for p in (reply.text, *elsewhere, reply.context) if p)
         return errors
-    if msg.startswith("value."):  # a value that cannot be read: find its block by the label it names
-        label = result.params.get("label")
-        block = "evidence" if label == t(loc, "evidence") else next(
-            (n for n in blocks if n in pipeline.fields and _field_label(pipeline.fields[n], loc) == label), "stage")
+    if msg.startswith("value."):  # a value that cannot be read: the service names its field
+        field = result.data.get("field")
+        block = field if field in blocks else "stage"
         return {block: reply_text(reply)}
     if msg == "stage.backward_needs_reason":
         return {"reason": reply_text(reply)}
