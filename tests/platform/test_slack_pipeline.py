@@ -459,7 +459,7 @@ class TestRefusals:
         slack.command("checklist 字节跳动 contract evidence=https://docs.example.com/c")
         slack.click("crm_checklist_approve", registered, user="UMGR", channel="DMGR")
         hook = slack.fake.wait_for("hooks/")[0].body
-        assert "清单还没勾完，不能批准。还缺：" in hook["text"] and "payment_account" in hook["text"]
+        assert "清单还没勾完，不能批准。还缺：" in hook["text"] and "客户提供付款账户" in hook["text"]
 
     def test_a_non_owner_advancing_someone_elses_lead_is_refused_by_slash_and_in_the_modal(
             self, slack: SlackHarness, registered: str):
