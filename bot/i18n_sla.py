@@ -36,7 +36,11 @@ ZH: dict[str, str] = {
     "help.alert.about": "处理超时提醒：已处理、稍后提醒、或者告诉我们这条提醒不对。",
     "help.alert.example": "例：/crm alert 12 snooze until=明天",
     "usage.missing_transfer_to": "要转给谁？写 @成员，例如 transfer 字节跳动 @李四。",
-    "usage.bad_alert": "看不懂「{detail}」。" ,
+    "usage.bad_alert": "看不懂「{detail}」。",
+    "form.alert_wrong.title": "这条提醒不对",
+    "form.field.wrong_reason": "哪里不对？（例如：刚打过电话）",
+    "form.transfer.title": "转交客户",
+    "form.field.transfer_to": "转交给",
 }
 
 EN: dict[str, str] = {
@@ -74,4 +78,8 @@ EN: dict[str, str] = {
     "help.alert.example": "e.g. /crm alert 12 snooze until=tomorrow",
     "usage.missing_transfer_to": "Transfer to whom? Write @member, e.g. transfer Acme @bob.",
     "usage.bad_alert": "I cannot read “{detail}”.",
+    "form.alert_wrong.title": "This alert is wrong",
+    "form.field.wrong_reason": "What is wrong? (e.g. called them an hour ago)",
+    "form.transfer.title": "Transfer the client",
+    "form.field.transfer_to": "Transfer to",
 }

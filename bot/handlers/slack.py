@@ -177,6 +177,8 @@ def form_values(view: dict[str, Any]) -> dict[str, str | None]:
         for state in (actions or {}).values():
             if "selected_option" in state:
                 value = (state.get("selected_option") or {}).get("value")
+            elif "selected_user" in state:
+                value = state.get("selected_user")
             else:
                 value = state.get("value")
             values[block_id] = (value.strip() or None) if isinstance(value, str) else None
@@ -338,10 +340,11 @@ def build_bolt_app(container: Container, *, client: WebClient | None = None) -> 
     client = client or WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     app = App(client=client, signing_secret=settings.slack_signing_secret, name="crm-bot")
     container.senders[PLATFORM] = SlackSender(settings.slack_bot_token, settings.slack_api_url)
-    from bot.handlers import slack_pipeline  # imports this module's helpers, so imported here
+    from bot.handlers import slack_alerts, slack_pipeline  # they import this module's helpers
 
     deps = SlackDeps(container)
     register(app, deps)
     slack_pipeline.register(app, deps)
+    slack_alerts.register(app, deps)
     return app
 

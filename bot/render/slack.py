@@ -34,6 +34,10 @@ def _sections(text: str) -> list[dict[str, Any]]:
     return blocks
 
 
+ITEM_MENU = "crm_item_menu"
+MAX_OVERFLOW = 5
+
+
 def render_blocks(reply: Reply) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     if reply.title:
@@ -42,6 +46,13 @@ def render_blocks(reply: Reply) -> list[dict[str, Any]]:
     if reply.lines:
         body = "\n".join(f"• {escape(line)}" for line in reply.lines)
         blocks.extend(_sections(body))
+    for item in reply.items:
+        section: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": _clip(escape(item.text),
+                                                                                                 MAX_SECTION)}}
+        if item.actions:  # quick actions in an overflow menu: the menu's value names the action and its argument
+            section["accessory"] = {"type": "overflow", "action_id": ITEM_MENU, "options": [
+                _option(f"{a.action_id}|{a.value}", a.label) for a in item.actions[:MAX_OVERFLOW]]}
+        blocks.append(section)
     if reply.context:
         blocks.append({"type": "context",
                        "elements": [{"type": "mrkdwn", "text": _clip(escape(reply.context), MAX_CONTEXT)}]})
@@ -89,7 +100,9 @@ def _option(value: str, label: str) -> dict[str, Any]:
 def _element(f: dict[str, Any]) -> dict[str, Any]:
     kind = f.get("kind", "text")
     element: dict[str, Any]
-    if kind == "select":
+    if kind == "user":
+        element = {"type": "users_select", "action_id": f.get("action_id", "value")}
+    elif kind == "select":
         options = [_option(value, label) for value, label in f["options"][:MAX_OPTIONS]]
         element = {"type": "static_select", "action_id": f.get("action_id", "value"), "options": options}
         chosen = next((o for o in options if f.get("initial") is not None and o["value"] == f["initial"]), None)
