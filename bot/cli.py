@@ -148,6 +148,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     container = _container(settings)
     app = create_web_app(container)
     stop = container.deliverer.start_background()
+    if getattr(args, "with_scheduler", False):  # the single-process deployment (make run) hosts the scheduler
+        import threading
+
+        from bot.scheduler import run_scheduler
+
+        threading.Thread(target=run_scheduler, args=(container, container.jobs), name="scheduler",
+                         daemon=True).start()
     port = args.port or settings.port
     logging.getLogger(__name__).info("serving on :%s (slack %s)", port,
                                      "on" if settings.slack_enabled else "off")
@@ -161,7 +168,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     """What ``make run`` starts: the HTTP app with chat credentials, the console without."""
     if settings.slack_enabled:
-        return cmd_serve(argparse.Namespace(port=None), settings)
+        return cmd_serve(argparse.Namespace(port=None, with_scheduler=True), settings)
     print("No SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET set: starting the local console.", file=sys.stderr)
     return cmd_console(argparse.Namespace(user=args.user, json=False, command=None), settings)
 
@@ -172,6 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="run the HTTP app (POST /slack/events, GET /healthz)")
     p.add_argument("--port", type=int)
+    p.add_argument("--with-scheduler", action="store_true",
+                   help="also host the (leader-elected) scheduler: for a single-process deployment")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("console", help="the same commands in a terminal")
