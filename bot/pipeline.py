@@ -35,19 +35,14 @@ class PipelineService(ClosingCommands):
         if day < today:
             return self._refuse(me, "followup.date_in_past", "followup", value=cmd.next, today=today.isoformat())
         with UnitOfWork(self.db, write=True) as uow:
-            repos = uow.repos
-            found = self._resolve(repos, me, cmd.client, "followup")
+            found = self._lead_for_change(uow, me, cmd.client, "followup", now)
             if isinstance(found, Result):
                 return found
             client, lead = found
-            if not self._allowed(repos, me, lead):
-                result = self._not_allowed(repos, me, client, lead, "followup", now)
-                uow.commit()
-                return result
+            repos = uow.repos
             if lead.closed_at is not None:
                 return self._refuse(me, "lead.closed", name=client.name, stage=lead.stage)
             lead.next_contact_at = datetime.combine(day, CONTACT_HOUR, ZoneInfo(me.timezone)).astimezone(UTC)
-            lead.first_touch_at = lead.first_touch_at or now
             extended = protection_until(now, self.policy.protection)
             if lead.protected_until is None or lead.protected_until < extended:
                 lead.protected_until = extended
@@ -87,15 +82,11 @@ class PipelineService(ClosingCommands):
                                     value=cmd.evidence, example=LINK.example, data={"field": "evidence"})
         now = self.clock.now()
         with UnitOfWork(self.db, write=True) as uow:
-            repos = uow.repos
-            found = self._resolve(repos, me, cmd.client, "advance")
+            found = self._lead_for_change(uow, me, cmd.client, "advance", now)
             if isinstance(found, Result):
                 return found
             client, lead = found
-            if not self._allowed(repos, me, lead):
-                result = self._not_allowed(repos, me, client, lead, "advance", now)
-                uow.commit()
-                return result
+            repos = uow.repos
             merged = {**(lead.criteria or {}), **parsed}
             decision = decide_advance(lead.stage, target, merged, self.pipeline, cmd.reason)
             if parsed:

@@ -20,6 +20,7 @@ from bot.sla import SlaClocks
 from store.db import Database
 from store.models import Client, Lead
 from store.repos import MemberView, Repos
+from store.uow import UnitOfWork
 
 LINK = CriterionField(type="link", label_zh="证据链接", label_en="evidence link",
                       example="evidence=https://docs.example.com/x")
@@ -87,6 +88,20 @@ class PipelineBase:
         repos.audit.record(tenant=me.tenant, actor_id=me.id, action=action, subject_type="lead", subject_id=lead.id,
                            rule="lead.not_owner_or_manager", decision="refused", facts={}, at=now)
         return self._refuse(me, "lead.not_yours", name=client.name, owner=owner.display_name if owner else "")
+
+    def _lead_for_change(self, uow: UnitOfWork, me: MemberView, client_text: str, verb: str,
+                         now: datetime) -> tuple[Client, Lead] | Result:
+        """The client and lead a changing command names, if the caller may change it; otherwise the
+        refusal (a permission refusal is audited and committed here)."""
+        found = self._resolve(uow.repos, me, client_text, verb)
+        if isinstance(found, Result):
+            return found
+        client, lead = found
+        if not self._allowed(uow.repos, me, lead):
+            result = self._not_allowed(uow.repos, me, client, lead, verb, now)
+            uow.commit()
+            return result
+        return client, lead
 
     def _today(self, me: MemberView, now: datetime):
         return now.astimezone(ZoneInfo(me.timezone)).date()

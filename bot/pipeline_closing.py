@@ -136,15 +136,11 @@ class ClosingCommands(PipelineBase):
         reason = cmd.reason.strip().lower() if cmd.reason else None
         now = self.clock.now()
         with UnitOfWork(self.db, write=True) as uow:
-            repos = uow.repos
-            found = self._resolve(repos, me, cmd.client, "close")
+            found = self._lead_for_change(uow, me, cmd.client, "close", now)
             if isinstance(found, Result):
                 return found
             client, lead = found
-            if not self._allowed(repos, me, lead):
-                result = self._not_allowed(repos, me, client, lead, "close", now)
-                uow.commit()
-                return result
+            repos = uow.repos
             ticked = set(repos.pipeline.checklist(lead.id))
             decision = decide_close(lead.stage, cmd.outcome, reason, ticked, lead.checklist_approved_at is not None,
                                     self.pipeline)
@@ -188,15 +184,11 @@ class ClosingCommands(PipelineBase):
             return self._refuse(me, "report.missing_fields", "report", fields=", ".join(missing))
         now = self.clock.now()
         with UnitOfWork(self.db, write=True) as uow:
-            repos = uow.repos
-            found = self._resolve(repos, me, cmd.client, "report")
+            found = self._lead_for_change(uow, me, cmd.client, "report", now)
             if isinstance(found, Result):
                 return found
             client, lead = found
-            if not self._allowed(repos, me, lead):
-                result = self._not_allowed(repos, me, client, lead, "report", now)
-                uow.commit()
-                return result
+            repos = uow.repos
             if lead.stage not in ("won", "lost"):
                 return self._refuse(me, "report.not_closed", name=client.name, stage=lead.stage)
             repos.pipeline.add(BattleReport(tenant=me.tenant, lead_id=lead.id, author_id=me.id, outcome=lead.stage,
