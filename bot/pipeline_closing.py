@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.commands import REPORT_FIELDS, ChecklistCmd, Close, Report
+from bot.commands import ChecklistCmd, Close, Report
+from bot.commands_pipeline import REPORT_FIELDS
 from bot.i18n import t
 from bot.messages import Result
 from bot.pipeline_base import APPROVE_WORDS, LINK, PipelineBase

@@ -16,15 +16,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.commands import (
-    CHANNELS,
-    REPORT_FIELDS,
-    Advance,
-    ChecklistCmd,
-    FollowUp,
-    Report,
-    UsageError,
-)
+from bot.commands import Advance, ChecklistCmd, FollowUp, Report, UsageError
+from bot.commands_pipeline import CHANNELS, REPORT_FIELDS
 from bot.handlers.slack import (
     SlackDeps,
     form_values,
