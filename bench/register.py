@@ -35,8 +35,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from bot.clock import SystemClock  # noqa: E402
 from bot.commands import Check, Register  # noqa: E402
+from bot.near_misses import remember_variants  # noqa: E402
 from bot.policy import parse_policy  # noqa: E402
-from bot.rules.fuzzy import grams  # noqa: E402
 from bot.rules.identity import Identity, IdentityKey, IdentityProblem, build_identity  # noqa: E402
 from bot.rules.registration import KeyHit, match_clients  # noqa: E402
 from bot.service import FIRST_STAGE, Actor, Service  # noqa: E402
@@ -182,7 +182,7 @@ def seed(service: Service, names: Names, n: int, batch: int, rng: random.Random)
                     core=identity.name.core, region=identity.name.region, aliases=[],
                     credit_code=identity.credit_code, phone=identity.phone, domain=identity.domain,
                     industry=None, contact=None, created_by=me.id, created_at=registered), identity.keys)
-                repos.clients.add_grams(TENANT, client.id, grams(identity.name.core))  # as Service.register
+                remember_variants(repos, TENANT, client.id, (identity.name,))  # as Service.register
                 lead = repos.leads.add(Lead(
                     tenant=TENANT, client_id=client.id, team_id=me.team_id, owner_id=me.id, stage=FIRST_STAGE,
                     source="self", registered_at=registered, last_activity_at=registered,

@@ -33,12 +33,11 @@ from bot.commands import (
 )
 from bot.i18n import t
 from bot.messages import MatchView, Result
+from bot.near_misses import find_near_misses, remember_variants
 from bot.pipeline import PipelineService
 from bot.policy import Policy
 from bot.present import HELP_TOPICS, present
-from bot.rules.fuzzy import MAX_CANDIDATES, grams, possible_duplicates, rarest
 from bot.rules.identity import Identity, IdentityProblem, KeyKind, build_identity, query_for
-from bot.rules.names import NormalizedName
 from bot.rules.registration import Evidence, Outcome, decide_registration, match_clients, near_misses
 from store.db import Database
 from store.models import Activity, Client, Lead
@@ -147,7 +146,7 @@ class Service:
         names = (identity.name, *identity.aliases)
         with UnitOfWork(self.db) as uow:  # candidate retrieval stays outside the registration lock
             seen_up_to = uow.repos.clients.max_id(actor.tenant)
-            near = self._near_candidates(uow.repos, actor.tenant, names)
+            near = find_near_misses(uow.repos, actor.tenant, names)
         for attempt in (1, 2):
             try:
                 return self._register_locked(actor, me, cmd, identity, near, seen_up_to)
@@ -159,30 +158,8 @@ class Service:
                 log.info("registration race on %s; retrying the decision", identity.name.body)
         raise AssertionError("unreachable")
 
-    def _near_candidates(self, repos: Repos, tenant: str, names: tuple[NormalizedName, ...],
-                         after_client_id: int | None = None) -> list[int]:
-        """Clients sharing the rarest grams of the names' cores (or, after ``after_client_id``, any gram)."""
-        query_grams = frozenset().union(*(grams(n.core) for n in names))
-        if not query_grams:
-            return []
-        if after_client_id is not None:
-            wanted = sorted(query_grams)
-        else:
-            wanted = rarest(query_grams, repos.clients.gram_df(tenant, query_grams))
-        return repos.clients.gram_candidates(tenant, wanted, limit=MAX_CANDIDATES, after_client_id=after_client_id)
-
-    def _possible(self, repos: Repos, tenant: str, names: tuple[NormalizedName, ...], candidate_ids: list[int],
-                  matches: dict[int, Evidence]) -> dict[int, Evidence]:
-        candidates = repos.clients.core_candidates(tenant, candidate_ids)
-        found: dict[int, tuple[str, int]] = {}
-        for n in names:
-            for cid, hit in possible_duplicates(n.core, n.region, n.sectors, candidates).items():
-                if cid not in found or hit[1] < found[cid][1]:
-                    found[cid] = hit
-        return near_misses(found, matches)
-
     def _register_locked(self, actor: Actor, me: MemberView, cmd: Register, identity: Identity,
-                         near: list[int], seen_up_to: int) -> Result:
+                         near: dict[int, tuple[str, int]], seen_up_to: int) -> Result:
         now = self.clock.now()
         tenant = actor.tenant
         names = (identity.name, *identity.aliases)
@@ -192,8 +169,8 @@ class Service:
             hits = repos.clients.key_hits(tenant, identity.keys)
             matches = match_clients(identity.keys, hits)
             # Clients registered since the retrieval above are checked here, under the lock.
-            late = self._near_candidates(repos, tenant, names, after_client_id=seen_up_to)
-            possible = self._possible(repos, tenant, names, near + late, matches)
+            late = find_near_misses(repos, tenant, names, after_client_id=seen_up_to)
+            possible = near_misses({**near, **late}, matches)
             leads = repos.leads.open_for_clients(tenant, [*matches, *possible])
             justified = bool(cmd.justification and cmd.justification.strip())
             decision = decide_registration(me.id, matches, Leads.holdings(leads), self.policy.protection, now,
@@ -218,7 +195,7 @@ class Service:
                 region=identity.name.region or cmd.region, aliases=list(cmd.aliases),
                 credit_code=identity.credit_code, phone=identity.phone, domain=identity.domain,
                 industry=cmd.industry, contact=cmd.contact, created_by=me.id, created_at=now), identity.keys)
-            repos.clients.add_grams(tenant, client.id, frozenset().union(*(grams(n.core) for n in names)))
+            remember_variants(repos, tenant, client.id, names)
             lead = repos.leads.add(Lead(
                 tenant=tenant, client_id=client.id, team_id=me.team_id, owner_id=me.id, stage=FIRST_STAGE,
                 source="self", registered_at=now, assigned_at=now, last_activity_at=now,
@@ -272,8 +249,8 @@ class Service:
             hits = uow.repos.clients.key_hits(actor.tenant, query.keys)
             matches = match_clients(query.keys, hits)
             if query.name is not None:
-                near = self._near_candidates(uow.repos, actor.tenant, (query.name,))
-                matches = {**matches, **self._possible(uow.repos, actor.tenant, (query.name,), near, matches)}
+                near = find_near_misses(uow.repos, actor.tenant, (query.name,))
+                matches = {**matches, **near_misses(near, matches)}
             leads = uow.repos.leads.open_for_clients(actor.tenant, matches)
             views = self._match_views(uow.repos, actor.tenant, matches, leads)
         kind = "found" if views else "not_found"

@@ -251,26 +251,15 @@ class InboundEvent(Base):
     received_at: Mapped[datetime]
 
 
-class ClientGram(Base):
-    """Candidate retrieval for near-miss names: one row per (gram of a client's core, client)."""
+class ClientVariant(Base):
+    """Typo candidates: each long core of a client and every one-character deletion of it."""
 
-    __tablename__ = "client_gram"
+    __tablename__ = "client_variant"
     __table_args__ = ({"sqlite_with_rowid": False},)
 
     tenant: Mapped[str] = mapped_column(String(80), primary_key=True)
-    gram: Mapped[str] = mapped_column(String(8), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(200), primary_key=True)
     client_id: Mapped[int] = mapped_column(Id, ForeignKey("client.id"), primary_key=True)
-
-
-class GramDf(Base):
-    """How many clients share a gram: the query looks up only its rarest grams."""
-
-    __tablename__ = "gram_df"
-    __table_args__ = ({"sqlite_with_rowid": False},)
-
-    tenant: Mapped[str] = mapped_column(String(80), primary_key=True)
-    gram: Mapped[str] = mapped_column(String(8), primary_key=True)
-    df: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class StageChange(Base):

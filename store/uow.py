@@ -22,14 +22,26 @@ class UnitOfWork:
         self.db = db
         self.write = write
         self.session: Session | None = None
+        self._gated = False
 
     def __enter__(self) -> UnitOfWork:
         engine = self.db.write_engine if self.write else self.db.engine
-        self.session = Session(bind=engine, expire_on_commit=False, autoflush=True)
-        self.session.begin()
-        self.repos = Repos(self.session)
         if self.write and self.db.is_sqlite:
-            self.session.connection()  # emit BEGIN IMMEDIATE now, before any read
+            self.db.write_gate.acquire()
+            self._gated = True
+        try:
+            self.session = Session(bind=engine, expire_on_commit=False, autoflush=True)
+            self.session.begin()
+            self.repos = Repos(self.session)
+            if self.write and self.db.is_sqlite:
+                self.session.connection()  # emit BEGIN IMMEDIATE now, before any read
+        except BaseException:
+            if self.session is not None:
+                self.session.close()
+            if self._gated:
+                self._gated = False
+                self.db.write_gate.release()
+            raise
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -42,6 +54,9 @@ class UnitOfWork:
                 self.session.rollback()
         finally:
             self.session.close()
+            if self._gated:
+                self._gated = False
+                self.db.write_gate.release()
 
     def commit(self) -> None:
         assert self.session is not None

@@ -1,9 +1,11 @@
-"""Near-miss names: the grams that find candidates, and the typo rule that scores them.
+"""Near-miss names: the variants that find candidates, and the typo rule that scores them.
 
-Candidates come from an indexed gram table (character bigrams of a CJK core, trigrams of a Latin
-core); only the rarest few grams of a query are looked up, so grams as common as 科技 never flood the
-candidate set. The decision is by evidence: a plausible one-character typo of a long core is a
-*possible* duplicate, never a conflict.
+Candidates for "possible duplicate" come from an indexed table of *deletion variants* (the
+SymSpell idea): each long core is stored with every string made by deleting one character from it.
+Two strings within one edit of each other (a substitution, an insertion or deletion, a swapped
+pair) always share a variant, so one primary-key lookup of the query's few variants finds every
+candidate the typo rule can accept, however many clients there are. The decision is by evidence:
+a plausible one-character typo of a long core is a *possible* duplicate, never a conflict.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 MIN_CJK_TYPO_CORE = 4     # 字节跳动 vs 字节跳东; shorter cores differ by meaning, not by typos
 MIN_LATIN_TYPO_CORE = 6   # bytedance vs bytedanse
-RAREST_GRAMS = 4
 MAX_CANDIDATES = 200
 
 
@@ -27,20 +28,19 @@ def is_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
 
 
-def grams(core: str) -> frozenset[str]:
-    """Bigrams of a CJK core, trigrams of a Latin one; short cores are their own gram."""
-    if not core:
+def typo_eligible(core: str) -> bool:
+    """Long enough for a one-character difference to be a typo rather than another name."""
+    return len(core) >= (MIN_CJK_TYPO_CORE if is_cjk(core) else MIN_LATIN_TYPO_CORE)
+
+
+def variants(core: str) -> frozenset[str]:
+    """The core and every one-character deletion of it; empty when the core is too short for typos.
+
+    A query of length n-1 .. n+1 within one edit of a stored core shares at least one variant with it.
+    """
+    if not core or not typo_eligible(core):
         return frozenset()
-    n = 2 if is_cjk(core) else 3
-    if len(core) <= n:
-        return frozenset({core})
-    return frozenset(core[i: i + n] for i in range(len(core) - n + 1))
-
-
-def rarest(query_grams: frozenset[str], df: dict[str, int], k: int = RAREST_GRAMS) -> list[str]:
-    """The k grams of the query that the fewest clients share (grams nobody has are useless)."""
-    known = [g for g in query_grams if df.get(g, 0) > 0]
-    return sorted(known, key=lambda g: (df[g], g))[:k]
+    return frozenset({core, *(core[:i] + core[i + 1:] for i in range(len(core)))})
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,7 @@ def typo_distance(query_core: str, candidate_core: str) -> int | None:
     """The edit distance when it is a plausible one-character typo of a long core, else None."""
     if not query_core or not candidate_core or query_core == candidate_core:
         return None
-    cjk = is_cjk(query_core) or is_cjk(candidate_core)
-    minimum = MIN_CJK_TYPO_CORE if cjk else MIN_LATIN_TYPO_CORE
-    if min(len(query_core), len(candidate_core)) < minimum:
+    if not (typo_eligible(query_core) and typo_eligible(candidate_core)):
         return None
     # Optimal string alignment: a swapped pair of letters (Mircosoft) is one edit, as people make it.
     distance = OSA.distance(query_core, candidate_core, score_cutoff=1)

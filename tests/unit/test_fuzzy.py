@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import pytest
 
-from bot.rules.fuzzy import CoreCandidate, grams, possible_duplicates, rarest, typo_distance
+from bot.rules.fuzzy import CoreCandidate, possible_duplicates, typo_distance, variants
 
 
-class TestGrams:
-    @pytest.mark.parametrize("core, expected", [
-        ("字节跳动", {"字节", "节跳", "跳动"}),
-        ("小米", {"小米"}),
-        ("米", {"米"}),
-        ("bytedance", {"byt", "yte", "ted", "eda", "dan", "anc", "nce"}),
-        ("ibm", {"ibm"}),
-        ("", set()),
+class TestVariants:
+    def test_a_core_and_each_one_character_deletion(self):
+        assert variants("字节跳动") == {"字节跳动", "节跳动", "字跳动", "字节动", "字节跳"}
+
+    @pytest.mark.parametrize("core", ["小米", "字节跳", "apple", ""])
+    def test_cores_too_short_for_typos_have_none(self, core):
+        assert variants(core) == frozenset()
+
+    @pytest.mark.parametrize("query, stored", [
+        ("字节跳东", "字节跳动"),      # substitution
+        ("字节跳动科", "字节跳动"),    # insertion
+        ("字节动跳", "字节跳动"),      # a swapped pair
+        ("mircosoft", "microsoft"),
+        ("bytedanse", "bytedance"),
+        ("bytedance", "bytedancee"),
     ])
-    def test_bigrams_for_cjk_trigrams_for_latin(self, core, expected):
-        assert grams(core) == expected
+    def test_every_one_edit_pair_shares_a_variant(self, query, stored):
+        assert variants(query) & variants(stored)
 
-    def test_rarest_grams_skip_unknown_and_prefer_rare(self):
-        df = {"字节": 3, "节跳": 1, "跳动": 900, "科技": 100_000}
-        assert rarest(frozenset({"字节", "节跳", "跳动", "科技", "不在"}), df, k=2) == ["节跳", "字节"]
+    def test_two_edits_apart_share_none_in_general(self):
+        assert not variants("阿里巴巴") & variants("阿里爸妈")
 
 
 class TestTypo:
