@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from bot.rules.fuzzy import CoreCandidate
 from bot.rules.identity import IdentityKey, KeyKind
 from bot.rules.registration import Holding, KeyHit
-from store.models import Activity, AuditEvent, Client, ClientGram, ClientKey, GramDf, Lead, Member, Outbox, Team
+from store.models import Activity, AuditEvent, Client, ClientKey, ClientVariant, Lead, Member, Outbox, Team
 from store.repos_alerts import Alerts, Jobs
 from store.repos_pipeline import Pipeline
 
@@ -154,37 +154,23 @@ class Clients:
 
     # -- near-miss candidates (the gram table) -------------------------------------------------
 
-    def add_grams(self, tenant: str, client_id: int, grams: Iterable[str]) -> None:
-        grams = sorted(set(grams))
-        if not grams:
-            return
-        self.s.execute(ClientGram.__table__.insert(),
-                       [{"tenant": tenant, "gram": g, "client_id": client_id} for g in grams])
-        dialect = self.s.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(GramDf).values([{"tenant": tenant, "gram": g, "df": 1} for g in grams])
-        stmt = stmt.on_conflict_do_update(index_elements=["tenant", "gram"], set_={"df": GramDf.df + 1})
-        self.s.execute(stmt)
+    def add_variants(self, tenant: str, client_id: int, variants: Iterable[str]) -> None:
+        rows = [{"tenant": tenant, "variant": v, "client_id": client_id} for v in sorted(set(variants))]
+        if rows:
+            self.s.execute(ClientVariant.__table__.insert(), rows)
 
-    def gram_df(self, tenant: str, grams: Iterable[str]) -> dict[str, int]:
-        grams = list(set(grams))
-        if not grams:
-            return {}
-        rows = self.s.execute(select(GramDf.gram, GramDf.df).where(GramDf.tenant == tenant, GramDf.gram.in_(grams)))
-        return {g: df for g, df in rows}
-
-    def gram_candidates(self, tenant: str, grams: Sequence[str], *, limit: int,
-                        after_client_id: int | None = None) -> list[int]:
-        """Clients sharing the most of ``grams`` (which should be the query's rarest few)."""
-        if not grams:
+    def variant_candidates(self, tenant: str, variants: Iterable[str], *, limit: int,
+                           after_client_id: int | None = None) -> list[int]:
+        """Clients sharing a deletion variant with the query: every one within one edit (primary key)."""
+        wanted = sorted(set(variants))
+        if not wanted:
             return []
-        hits = func.count().label("hits")
-        stmt = (select(ClientGram.client_id, hits)
-                .where(ClientGram.tenant == tenant, ClientGram.gram.in_(list(grams)))
-                .group_by(ClientGram.client_id).order_by(hits.desc(), ClientGram.client_id).limit(limit))
+        stmt = (select(ClientVariant.client_id).where(ClientVariant.tenant == tenant,
+                                                      ClientVariant.variant.in_(wanted))
+                .distinct().order_by(ClientVariant.client_id).limit(limit))
         if after_client_id is not None:
-            stmt = stmt.where(ClientGram.client_id > after_client_id)
-        return [cid for cid, _ in self.s.execute(stmt)]
+            stmt = stmt.where(ClientVariant.client_id > after_client_id)
+        return list(self.s.scalars(stmt))
 
     def core_candidates(self, tenant: str, client_ids: Iterable[int]) -> list[CoreCandidate]:
         ids = set(client_ids)
@@ -257,24 +243,56 @@ class OutboxRepo:
             "payload": payload, "status": "pending", "attempts": 0, "next_attempt_at": now,
             "in_doubt": False, "created_at": now}, ["dedupe_key"])
 
+    @dataclass(frozen=True)
+    class Claimed:
+        """A leased row and, when an earlier attempt's outcome is still unknown, when that attempt began."""
+
+        row: Outbox
+        in_doubt_since: datetime | None  # set: reconcile (look for the message) before any resend
+
     def claim(self, *, me: str, now: datetime, lease: timedelta, limit: int,
-              platforms: Sequence[str]) -> list[Outbox]:
-        """Lease due rows to ``me``; the caller commits before any network call."""
-        due = (select(Outbox.id)
+              platforms: Sequence[str]) -> list[OutboxRepo.Claimed]:
+        """Lease due rows to ``me`` in id order; the caller commits before any network call.
+
+        Every claimed row is marked ``in_doubt`` for the attempt. A row that already was in doubt keeps
+        its ``attempt_started_at`` (the start of the first attempt whose outcome is still unknown), so the
+        reconcile window covers every post that may have happened since."""
+        from sqlalchemy import bindparam, case
+
+        due = (select(Outbox.id, Outbox.in_doubt)
                .where(Outbox.status == "pending", Outbox.next_attempt_at <= now,
                       Outbox.platform.in_(list(platforms)),
                       or_(Outbox.lease_until.is_(None), Outbox.lease_until < now))
                .order_by(Outbox.id).limit(limit))
         if self.s.get_bind().dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
-        ids = list(self.s.scalars(due))
-        if not ids:
+        was_in_doubt = {row_id: bool(doubt) for row_id, doubt in self.s.execute(due)}
+        if not was_in_doubt:
             return []
-        self.s.execute(update(Outbox).where(Outbox.id.in_(ids)).values(
+        keep = and_(Outbox.in_doubt.is_(True), Outbox.attempt_started_at.is_not(None))
+        self.s.execute(update(Outbox).where(Outbox.id.in_(list(was_in_doubt))).values(
             claimed_by=me, lease_until=now + lease, attempts=Outbox.attempts + 1, in_doubt=True,
-            attempt_started_at=now))
-        return list(self.s.scalars(select(Outbox).where(Outbox.id.in_(ids)).order_by(Outbox.id)
-                                   .execution_options(populate_existing=True)))
+            attempt_started_at=case((keep, Outbox.attempt_started_at),
+                                    else_=bindparam("claim_now", now, type_=Outbox.attempt_started_at.type))))
+        rows = self.s.scalars(select(Outbox).where(Outbox.id.in_(list(was_in_doubt))).order_by(Outbox.id)
+                              .execution_options(populate_existing=True))
+        return [OutboxRepo.Claimed(r, r.attempt_started_at if was_in_doubt[r.id] else None) for r in rows]
+
+    def release(self, outbox_id: int, *, me: str, was_in_doubt: bool, next_attempt_at: datetime | None = None
+                ) -> bool:
+        """Give back a claimed row that was not tried (its channel's turn had not come): no attempt is
+        spent, its doubt is as before the claim, and it is due as before unless ``next_attempt_at`` is
+        given. False when the lease is no longer ``me``'s."""
+        from sqlalchemy import case
+
+        values: dict[str, Any] = {
+            "claimed_by": None, "lease_until": None, "in_doubt": was_in_doubt,
+            "attempts": case((Outbox.attempts > 0, Outbox.attempts - 1), else_=0)}
+        if next_attempt_at is not None:
+            values["next_attempt_at"] = next_attempt_at
+        done = self.s.execute(update(Outbox).where(Outbox.id == outbox_id, Outbox.claimed_by == me,
+                                                   Outbox.status == "pending").values(**values))
+        return bool(done.rowcount)
 
     def get(self, outbox_id: int) -> Outbox | None:
         return self.s.get(Outbox, outbox_id)
@@ -284,6 +302,15 @@ class OutboxRepo:
         if status:
             stmt = stmt.where(Outbox.status == status)
         return list(self.s.scalars(stmt))
+
+    def requeue(self, outbox_id: int, now: datetime) -> Outbox | None:
+        """A parked or pending row goes back to pending, due now, with a fresh attempt budget. Its doubt is
+        kept, so a row that died with an unknown outcome is reconciled before it is sent again."""
+        row = self.s.get(Outbox, outbox_id)
+        if row is not None and row.status != "sent":
+            # A dead row holds no lease; a pending one in flight keeps its lease (no second claim).
+            row.status, row.attempts, row.next_attempt_at = "pending", 0, now
+        return row
 
     def pending(self, tenant: str | None = None) -> list[Outbox]:
         stmt = select(Outbox).where(Outbox.status == "pending").order_by(Outbox.id)

@@ -22,7 +22,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot.bootstrap import Container
 from bot.commands import OpenForm, Register, UsageError, parse_command
-from bot.delivery import SendOutcome
 from bot.i18n import t
 from bot.messages import Reply
 from bot.present import present
@@ -37,9 +36,6 @@ COMMAND = "/crm"
 REGISTER_VIEW = "crm_register"
 REGISTER_FIELDS = ("name", "phone", "email", "credit_code", "industry", "region", "contact", "alias", "justification")
 ACK_BUDGET = 2.5  # seconds; Slack allows 3 s, bolt's ack_timeout is 3 s
-PERMANENT_ERRORS = {"channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "token_revoked",
-                    "account_inactive", "msg_too_long", "invalid_blocks", "no_text", "not_authed",
-                    "missing_scope", "restricted_action"}
 
 
 def _patch_bolt_parse_body() -> None:
@@ -62,42 +58,6 @@ def _patch_bolt_parse_body() -> None:
 def tenant_of(body: dict[str, Any]) -> str:
     team = body.get("team_id") or (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
     return f"slack:{team or 'unknown'}"
-
-
-class SlackSender:
-    """Posts outbox messages with chat.postMessage; the outbox, not the SDK, owns retries."""
-
-    platform = PLATFORM
-
-    def __init__(self, token: str, base_url: str) -> None:
-        self.client = WebClient(token=token, base_url=base_url, retry_handlers=[])
-
-    def send(self, target: str, reply: Reply, dedupe_key: str) -> SendOutcome:
-        try:
-            resp = self.client.chat_postMessage(
-                channel=target, **render_message(reply),
-                metadata={"event_type": "crm_notice", "event_payload": {"dedupe_key": dedupe_key}})
-        except SlackApiError as exc:
-            status = exc.response.status_code
-            error = str(exc.response.get("error") or f"http_{status}")
-            if status == 429:
-                return SendOutcome("retry", error="ratelimited", retry_after=_retry_after(exc.response.headers))
-            if error in PERMANENT_ERRORS:
-                return SendOutcome("dead", error=error)
-            return SendOutcome("retry", error=error)
-        return SendOutcome("sent", message_id=str(resp.get("ts")))
-
-
-def _retry_after(headers: dict[str, Any]) -> float:
-    """Seconds from a 429's Retry-After (any header case); 1 s when absent or unreadable."""
-    for key, value in (headers or {}).items():
-        if key.lower() == "retry-after":
-            value = value[0] if isinstance(value, list | tuple) else value
-            try:
-                return max(float(value), 0.0)
-            except (TypeError, ValueError):
-                return 1.0
-    return 1.0
 
 
 FormBuilder = Callable[[MemberView, str | None, str], dict[str, Any]]
@@ -339,6 +299,8 @@ def build_bolt_app(container: Container, *, client: WebClient | None = None) -> 
     _patch_bolt_parse_body()
     client = client or WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     app = App(client=client, signing_secret=settings.slack_signing_secret, name="crm-bot")
+    from bot.handlers.slack_sender import SlackSender
+
     container.senders[PLATFORM] = SlackSender(settings.slack_bot_token, settings.slack_api_url)
     from bot.handlers import slack_alerts, slack_pipeline  # they import this module's helpers
 

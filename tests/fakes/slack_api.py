@@ -2,7 +2,13 @@
 
 It listens on 127.0.0.1 on a free port, records every call (method, parsed body, headers) and answers
 the methods the bot uses with the shapes Slack documents. Tests can script failures: the next N calls
-of a method answer 429 with ``Retry-After``, HTTP 500, or an ``{"ok": false, "error": ...}``.
+of a method answer 429 with ``Retry-After``, HTTP 500, or an ``{"ok": false, "error": ...}``; or a call
+is carried out but its answer held back (``hold_next``), as when Slack posted and the caller then died.
+
+Posted messages are kept per channel with their metadata, so ``conversations.history`` (newest first,
+``oldest``/``latest``/``limit``/``cursor``, metadata only with ``include_all_metadata``) can find them.
+A DM posted to a user id lands in the channel ``conversations.open`` gives for that user (``D`` + id).
+Message ``ts`` values count up from 1700000000 unless ``use_clock`` ties them to a clock.
 
     fake = FakeSlackAPI().start()
     client = WebClient(token="xoxb-test", base_url=fake.base_url)
@@ -16,11 +22,12 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
@@ -34,6 +41,7 @@ class Call:
     headers: dict[str, str]
     status: int = 200           # what the fake answered
     response: dict[str, Any] | str = ""
+    at: float = field(default_factory=time.monotonic)  # when the fake carried the call out
 
     @property
     def ok(self) -> bool:
@@ -47,6 +55,7 @@ class _Scripted:
     body: dict[str, Any] | str = ""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    hold: float = 0.0               # answer normally, but only this long after carrying the call out
 
 
 class FakeSlackAPI:
@@ -60,6 +69,11 @@ class FakeSlackAPI:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._ts = 0
+        self._ts_clock: Callable[[], float] | None = None
+        self._last_ts = 0.0
+        self._history: dict[str, list[dict[str, Any]]] = {}  # channel → messages, oldest first
+        self._channel_failures: dict[str, _Scripted] = {}     # channel → how chat.postMessage fails there
+        self._unhold = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._port: int | None = None
         self._thread: threading.Thread | None = None
@@ -78,17 +92,21 @@ class FakeSlackAPI:
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
                 method = self.path.lstrip("/").split("?")[0]
-                status, body, headers = fake._answer(method, _parse(raw, self.headers.get("Content-Type")),
+                query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))  # GET methods
+                status, body, headers = fake._answer(method, {**query, **_parse(raw, self.headers.get("Content-Type"))},
                                                      {k: v for k, v in self.headers.items()})
                 data = (body if isinstance(body, str) else json.dumps(body)).encode("utf-8")
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                ctype = "text/plain" if isinstance(body, str) else "application/json"
-                self.send_header("Content-Type", f"{ctype}; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    ctype = "text/plain" if isinstance(body, str) else "application/json"
+                    self.send_header("Content-Type", f"{ctype}; charset=utf-8")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # the caller died while we held the answer
+                    self.close_connection = True
 
             do_GET = do_POST
 
@@ -101,6 +119,7 @@ class FakeSlackAPI:
         return self
 
     def stop(self) -> None:
+        self._unhold.set()  # held answers go out now
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -145,6 +164,32 @@ class FakeSlackAPI:
         """The next ``times`` calls of ``method`` answer normally, but only after ``seconds``."""
         self._push(method, times, _Scripted(None, delay=seconds))
 
+    def hold_next(self, method: str, seconds: float, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` are carried out (a message is posted, the call recorded)
+        but answered only ``seconds`` later, or at ``stop()``: the caller's outcome is unknown meanwhile."""
+        self._push(method, times, _Scripted(None, hold=seconds))
+
+    def fail_channel(self, channel: str, *, error: str | None = None, status: int = 500) -> None:
+        """Every chat.postMessage to ``channel`` fails from now on: ``{"ok": false, "error": error}`` when
+        ``error`` is given, else HTTP ``status`` with a non-JSON body (an outage of that channel's shard)."""
+        with self._lock:
+            self._channel_failures[channel] = (_Scripted(200, {"ok": False, "error": error}) if error
+                                               else _Scripted(status, "Internal Server Error"))
+
+    def use_clock(self, now: Callable[[], float]) -> None:
+        """Message ``ts`` values from ``now()`` (epoch seconds, kept increasing), as Slack's are real
+        times; ``conversations.history``'s ``oldest`` is compared with them."""
+        with self._lock:
+            self._ts_clock = now
+
+    def seed_message(self, channel: str, text: str = "", *, metadata: dict[str, Any] | None = None,
+                     ts: str | None = None) -> str:
+        """A message already in ``channel``'s history (not a recorded call); returns its ts."""
+        ts = ts or self._next_ts()
+        self._store(channel, {"type": "message", "text": text, "ts": ts, "bot_id": "BBOT",
+                              **({"metadata": metadata} if metadata else {})})
+        return ts
+
     def _push(self, method: str, times: int, scripted: _Scripted) -> None:
         with self._lock:
             self._script.setdefault(method, deque()).extend(scripted for _ in range(times))
@@ -175,10 +220,25 @@ class FakeSlackAPI:
                                          f"calls: {seen}")
                 self._changed.wait(left)
 
+    def history(self, channel: str) -> list[dict[str, Any]]:
+        """The messages in ``channel`` (a user id means the app's DM with them), oldest first."""
+        with self._lock:
+            return [dict(m) for m in self._history.get(_dm_channel(channel), [])]
+
+    def posts_per_dedupe_key(self) -> Counter[str]:
+        """How many accepted chat.postMessage calls carried each metadata dedupe key."""
+        counts: Counter[str] = Counter()
+        for call in self.calls_to("chat.postMessage"):
+            if call.ok:
+                counts[str(((_metadata(call.body) or {}).get("event_payload") or {}).get("dedupe_key"))] += 1
+        return counts
+
     def reset(self) -> None:
         with self._lock:
             self._calls.clear()
             self._script.clear()
+            self._history.clear()
+            self._channel_failures.clear()
 
     # -- the API ---------------------------------------------------------------------------------
 
@@ -193,6 +253,8 @@ class FakeSlackAPI:
         with self._changed:
             self._calls.append(Call(method, body, headers, status, answer))
             self._changed.notify_all()
+        if scripted is not None and scripted.hold:
+            self._unhold.wait(scripted.hold)
         return status, answer, extra
 
     def _respond(self, method: str, body: dict[str, Any], headers: dict[str, str],
@@ -204,6 +266,11 @@ class FakeSlackAPI:
             return 200, {"ok": False, "error": "not_authed"}, {}
         if scripted is not None and scripted.status is not None:
             return scripted.status, scripted.body, scripted.headers
+        if method == "chat.postMessage":
+            with self._lock:
+                failure = self._channel_failures.get(str(body.get("channel") or ""))
+            if failure is not None:
+                return failure.status or 500, failure.body, failure.headers
         blocks = body.get("blocks")
         if isinstance(blocks, str):  # form-encoded calls send blocks as a JSON string
             blocks = json.loads(blocks)
@@ -220,8 +287,15 @@ class FakeSlackAPI:
 
     def _next_ts(self) -> str:
         with self._lock:
+            if self._ts_clock is not None:
+                self._last_ts = max(self._ts_clock(), self._last_ts + 0.000001)
+                return f"{self._last_ts:.6f}"
             self._ts += 1
             return f"{FIRST_TS}.{self._ts * 100:06d}"
+
+    def _store(self, channel: str, message: dict[str, Any]) -> None:
+        with self._lock:
+            self._history.setdefault(_dm_channel(channel), []).append(message)
 
     def _m_auth_test(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"url": "https://fake.slack.com/", "team": "Fake", "user": "crm-bot", "team_id": self.team_id,
@@ -229,8 +303,33 @@ class FakeSlackAPI:
 
     def _m_chat_postMessage(self, body: dict[str, Any]) -> dict[str, Any]:
         ts = self._next_ts()
-        return {"channel": body["channel"], "ts": ts,
-                "message": {"type": "message", "text": body.get("text", ""), "ts": ts, "bot_id": "BBOT"}}
+        message = {"type": "message", "text": body.get("text", ""), "ts": ts, "bot_id": "BBOT"}
+        metadata = _metadata(body)
+        self._store(body["channel"], {**message, **({"metadata": metadata} if metadata else {})})
+        return {"channel": body["channel"], "ts": ts, "message": message}
+
+    def _m_conversations_open(self, body: dict[str, Any]) -> dict[str, Any]:
+        users = str(body.get("users") or "")
+        if not users or "," in users:
+            return {"ok": False, "error": "users_list_not_supplied" if not users else "not_supported"}
+        return {"channel": {"id": _dm_channel(users)}}
+
+    def _m_conversations_history(self, body: dict[str, Any]) -> dict[str, Any]:
+        channel = str(body.get("channel") or "")
+        with self._lock:
+            if channel not in self._history and not channel.startswith(("C", "D", "G")):
+                return {"ok": False, "error": "channel_not_found"}
+            stored = list(self._history.get(channel, []))
+        oldest, latest = float(body.get("oldest") or 0), float(body.get("latest") or "inf")
+        with_metadata = str(body.get("include_all_metadata") or "").lower() in ("1", "true")
+        found = [m for m in reversed(stored) if oldest <= float(m["ts"]) <= latest]  # newest first
+        start = int(body.get("cursor") or 0)
+        limit = min(int(body.get("limit") or 100), 999)
+        page = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+                for m in found[start:start + limit]]
+        more = start + limit < len(found)
+        return {"messages": page, "has_more": more, "pin_count": 0,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def _m_chat_postEphemeral(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"message_ts": self._next_ts()}
@@ -270,6 +369,18 @@ def _parse(raw: str, content_type: str | None) -> dict[str, Any]:
     if raw.lstrip().startswith("{") or "json" in (content_type or ""):
         return json.loads(raw)
     return dict(parse_qsl(raw, keep_blank_values=True))
+
+
+def _dm_channel(channel: str) -> str:
+    """A user id (U…/W…) names the app's DM channel with that user."""
+    return "D" + channel if channel[:1] in ("U", "W") else channel
+
+
+def _metadata(body: dict[str, Any]) -> dict[str, Any] | None:
+    metadata = body.get("metadata")
+    if isinstance(metadata, str):  # form-encoded calls send it as a JSON string
+        metadata = json.loads(metadata) if metadata else None
+    return metadata if isinstance(metadata, dict) else None
 
 
 def _matches(call: Call, method: str) -> bool:
