@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.rules.regions import ROMANIZED, region_of, take_leading_regions, take_trailing_region
+from bot.rules.name_types import NormalizedName, _generic, _sectors
+from bot.rules.names_latin import normalize_latin
+from bot.rules.regions import region_of, take_leading_regions, take_trailing_region
 from bot.rules.wordlists import (
     CJK_BRANCH_SUFFIXES,
     CJK_INDUSTRY,
@@ -22,14 +23,7 @@ from bot.rules.wordlists import (
     COUNTRY_WORDS,
     GENERIC_CORES,
     INNER_GROUP_WORDS,
-    LATIN_BRANCH_WORDS,
-    LATIN_COUNTRY_WORDS,
-    LATIN_INDUSTRY,
-    LATIN_LEADING_WORDS,
-    LATIN_LEGAL_FORMS,
-    LATIN_PLACE_GLUE,
     MIN_CORE_AFTER_ONE_CHAR_WORD,
-    MIN_LATIN_BODY,
     WEAK_INDUSTRY,
 )
 
@@ -227,34 +221,6 @@ def _blocked(core: str, industry: tuple[str, ...]) -> bool:
     return bool(own) and any(_strong_sector(w) not in (None, own) for w in industry)
 
 
-# -- the result ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NormalizedName:
-    """What a company name says about identity. ``body`` and ``core`` have no spaces."""
-
-    body: str                       # region and legal form stripped: 字节跳动科技
-    core: str                       # industry words stripped too: 字节跳动 ('' if only generic words)
-    region: str | None              # the most specific region named: 北京
-    industry: tuple[str, ...]       # 科技
-    sectors: frozenset[str]         # {tech}
-    legal_forms: tuple[str, ...]
-    branch: bool
-    generic: bool = False           # only industry words or a place: 网络科技有限公司 names no company
-
-    @property
-    def sector_key(self) -> str:
-        return ",".join(sorted(self.sectors))
-
-
-def _sectors(words: tuple[str, ...], table: dict[str, str]) -> frozenset[str]:
-    """The sectors of the strong industry words, or of the weak ones when there is no strong one."""
-    named = {table[w] for w in words if table[w] != "general"}
-    strong = {table[w] for w in words if table[w] != "general" and w not in WEAK_INDUSTRY}
-    return frozenset(strong or named)
-
-
 def _place_or_scope(text: str) -> bool:
     """A place or a scope word alone (北京, 中国, 国际) identifies no company."""
     return not text or text in GENERIC_CORES or region_of(text) is not None
@@ -263,10 +229,6 @@ def _place_or_scope(text: str) -> bool:
 def _names_nothing(core: str, industry: tuple[str, ...]) -> bool:
     """A core that is only a place, a scope word or an industry word (网络 of 网络科技, but not 农业 of 农业银行)."""
     return _place_or_scope(core) or (core in CJK_INDUSTRY and not _blocked(core, industry))
-
-
-def _generic(body: str, forms: tuple[str, ...], branch: bool) -> NormalizedName:
-    return NormalizedName(body, "", None, (), frozenset(), forms, branch, generic=True)
 
 
 def _normalize_cjk(text: str, bracket_regions: list[str]) -> NormalizedName:
@@ -300,98 +262,6 @@ def _normalize_cjk(text: str, bracket_regions: list[str]) -> NormalizedName:
     )
 
 
-# -- Latin-script names -------------------------------------------------------------------------
-
-
-def latin_words(text: str) -> list[str]:
-    """``Amazon.com, Inc.`` → [amazon, inc]; ``Nestle S.A.`` → [nestle, sa]; ``P&G`` → [p, and, g]."""
-    text = _INITIAL_DOT.sub(r"\1", _WEB_SUFFIX.sub(" ", text))
-    return _WORD.findall(text.replace("&", " and "))
-
-
-def _is_place(word: str) -> bool:
-    return word in ROMANIZED or word in LATIN_COUNTRY_WORDS
-
-
-def _trailing_place(words: list[str]) -> tuple[int, str | None] | None:
-    """How many trailing words name a place (Shanghai, Hong Kong, China), and the region, if any."""
-    for n in (2, 1):
-        if len(words) > n:
-            place = " ".join(words[-n:])
-            if place in ROMANIZED or (n == 1 and place in LATIN_COUNTRY_WORDS):
-                rest = words[:-n]
-                if rest[-1] not in LATIN_PLACE_GLUE and len("".join(rest)) >= MIN_LATIN_BODY:
-                    return n, ROMANIZED.get(place)
-    return None
-
-
-def take_latin_tail(words: list[str]) -> tuple[list[str], tuple[str, ...], bool, str | None]:
-    """Strip legal forms, a branch and trailing places: ``siemens ltd china`` → [siemens]."""
-    words, forms, branch, region = list(words), [], False, None
-    while words:
-        if words[-1] in LATIN_LEGAL_FORMS or (words[-1] == "and" and forms):  # the & of "X & Co."
-            forms.insert(0, words.pop())
-        elif len(words) > 3 and words[-2] == "of" and words[-3] in LATIN_LEGAL_FORMS and _is_place(words[-1]):
-            del words[-2:]  # Ping An Insurance (Group) Company of China
-        elif words[-1] in LATIN_BRANCH_WORDS and len(words) > 1:
-            words.pop()
-            branch = True
-        elif (place := _trailing_place(words)) is not None:
-            del words[-place[0]:]
-            region = region or (None if branch else place[1])  # a branch's place is not the company's
-        else:
-            break
-    return words, tuple(f for f in forms if f != "and"), branch, region
-
-
-def drop_leading_articles(words: list[str]) -> list[str]:
-    """``the coca cola`` → [coca, cola]."""
-    while len(words) > 1 and words[0] in LATIN_LEADING_WORDS:
-        words = words[1:]
-    return words
-
-
-def take_latin_leading(words: list[str]) -> tuple[list[str], str | None]:
-    """A leading romanized region: ``shanghai pudong development bank`` → [pudong, development, bank], 上海."""
-    for n in (2, 1):
-        place = " ".join(words[:n])
-        if len(words) > n and place in ROMANIZED:
-            return words[n:], ROMANIZED[place]
-    return words, None
-
-
-def _normalize_latin(text: str, bracket_regions: list[str]) -> NormalizedName | None:
-    raw_words = latin_words(text)
-    if not raw_words:
-        return None
-    named, forms, branch, tail_region = take_latin_tail(raw_words)
-    named = drop_leading_articles(named)
-    words, leading_region = take_latin_leading(named)
-    core_words = list(words)
-    while len(core_words) > 1 and core_words[-1] in LATIN_INDUSTRY:
-        core_words.pop()
-    industry = tuple(words[len(core_words):])
-    only_industry = len(core_words) == 1 and core_words[0] in LATIN_INDUSTRY
-    if leading_region and only_industry:
-        # Shenzhen Airlines: the place is the brand; matched on the whole body only.
-        return NormalizedName("".join(named), "", bracket_regions[-1] if bracket_regions else None,
-                              tuple(words), _sectors(tuple(words), LATIN_INDUSTRY), forms, branch)
-    body = "".join(words)
-    if not body or only_industry or body in GENERIC_CORES or body in LATIN_LEADING_WORDS:
-        return _generic(body or "".join(raw_words), forms, branch)
-    regions = [r for r in (leading_region, *bracket_regions, tail_region) if r]
-    core = "".join(core_words)
-    return NormalizedName(
-        body=body,
-        core="" if core in GENERIC_CORES else core,
-        region=regions[-1] if regions else None,
-        industry=industry,
-        sectors=_sectors(industry, LATIN_INDUSTRY),
-        legal_forms=forms,
-        branch=branch,
-    )
-
-
 def prepare(raw: str) -> str:
     """The text steps every name goes through before any word is recognized."""
     return fold_accents(fold_case(to_simplified(to_halfwidth(raw))))
@@ -405,7 +275,7 @@ def normalize_name(raw: str) -> NormalizedName | None:
     """
     text, regions = take_bracketed_regions(prepare(raw))
     if not _CJK.search(text):
-        return _normalize_latin(text, regions)
+        return normalize_latin(text, regions)
     text = strip_punctuation(text)
     if not text:
         return None

@@ -7,23 +7,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.rules.names import (
-    drop_leading_articles,
     fold_accents,
     fold_case,
-    latin_words,
     normalize_name,
     strip_punctuation,
     take_bracketed_regions,
     take_branch,
     take_country_word,
     take_industry_words,
-    take_latin_leading,
-    take_latin_tail,
     take_leading_places,
     take_legal_forms,
     to_halfwidth,
     to_simplified,
 )
+from bot.rules.names_latin import drop_leading_articles, latin_words, take_latin_leading, take_latin_tail
 from bot.rules.regions import region_of, regions_compatible, take_leading_regions, take_trailing_region
 
 
