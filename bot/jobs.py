@@ -82,27 +82,33 @@ class Jobs:
         return report
 
     def _sweep_team(self, repos: Repos, team: Team, at: datetime, report: SweepReport) -> None:
+        """Decide per lead in Python, write set-based: one INSERT for the new rungs, one UPDATE for the
+        leads' next looks, one INSERT for the digests (a round trip per due lead would not scale)."""
         cal = self.clocks.calendar(team.key)
         sla = self.policy.sla
-        raised: list[tuple[AlertItem, int]] = []
         leads = repos.alerts.due_leads(team.tenant, team.id, at)
         report.leads_checked += len(leads)
         names = repos.alerts.client_names([lead.client_id for lead in leads])
+        clocks: list[dict] = []
+        rungs: list[dict] = []
+        items: dict[tuple[int, int], AlertItem] = {}
         for lead in leads:
             if lead.sla_due_at is None or lead.closed_at is not None:
-                lead.sla_check_at = None
+                clocks.append({"lead_id": lead.id, "level": lead.sla_level, "check_at": None})
                 continue
             level = level_at(lead.sla_due_at, at, sla, cal)
             if level > lead.sla_level:
-                alert_id = repos.alerts.add_if_absent(tenant=team.tenant, lead_id=lead.id, kind=lead.sla_kind or "",
-                                                      due_at=lead.sla_due_at, level=level, period=report.period,
-                                                      now=at)
-                if alert_id is not None:
-                    raised.append((AlertItem(lead.id, names.get(lead.client_id, ""), lead.sla_kind or "", level,
-                                             lead.grade, overdue_hours(lead.sla_due_at, at, cal), lead.owner_id),
-                                   alert_id))
-                lead.sla_level = level
-            lead.sla_check_at = next_check(lead.sla_due_at, level, sla, cal)
+                rungs.append({"tenant": team.tenant, "lead_id": lead.id, "kind": lead.sla_kind or "",
+                              "due_at": lead.sla_due_at, "level": level, "status": "open",
+                              "period": report.period, "created_at": at})
+                items[(lead.id, level)] = AlertItem(lead.id, names.get(lead.client_id, ""), lead.sla_kind or "",
+                                                    level, lead.grade, overdue_hours(lead.sla_due_at, at, cal),
+                                                    lead.owner_id)
+            clocks.append({"lead_id": lead.id, "level": max(level, lead.sla_level),
+                           "check_at": next_check(lead.sla_due_at, level, sla, cal)})
+        new_ids = repos.alerts.add_many_if_absent(rungs)
+        raised = [(item, new_ids[key]) for key, item in items.items() if key in new_ids]
+        repos.alerts.set_clocks(clocks)
         report.alerts += len(raised)
         if raised:
             self._send_digests(repos, team, raised, leads, at, report)
@@ -112,6 +118,8 @@ class Jobs:
         """At most one message per person (and one for the team channel) per sweep, most urgent first."""
         owners = repos.alerts.people([item.owner_id for item, _ in raised if item.owner_id])
         managers = repos.alerts.people([m.manager_id for m in owners.values() if m.manager_id])
+        manager_users = {m.user_id for m in managers.values()}
+        channel = self.policy.team(team.key).alert_channel or team.sync_channel
         client_of = {lead.id: lead.client_id for lead in leads}
         boxes: dict[tuple[str, str], list[tuple[AlertItem, int, str | None]]] = defaultdict(list)
         for item, alert_id in raised:
@@ -122,18 +130,18 @@ class Jobs:
             manager = managers.get(owner.manager_id) if owner is not None and owner.manager_id else None
             if manager is not None and "manager" in who:
                 boxes[("member", manager.user_id)].append((item, alert_id, owner.display_name if owner else None))
-            channel = self.policy.team(team.key).alert_channel or team.sync_channel
             if channel and "channel" in who:
                 boxes[("channel", channel)].append((item, alert_id, owner.display_name if owner else None))
-        locale = team.locale
+        messages = []
         for (kind, target), entries in sorted(boxes.items()):
             entries.sort(key=lambda e: urgency(e[0]))
-            reply = self._digest(locale, entries, client_of, for_channel=kind == "channel",
-                                 recipient_is_manager=target in {m.user_id for m in managers.values()})
-            repos.outbox.enqueue(tenant=team.tenant, dedupe_key=f"sla:{team.tenant}:{team.key}:{report.period}:{target}",
-                                 platform=platform_of(team.tenant), target=target, payload=reply.to_dict(), now=at)
+            reply = self._digest(team.locale, entries, client_of, for_channel=kind == "channel",
+                                 recipient_is_manager=target in manager_users)
+            messages.append({"tenant": team.tenant, "dedupe_key": f"sla:{team.tenant}:{team.key}:{report.period}:{target}",
+                             "platform": platform_of(team.tenant), "target": target, "payload": reply.to_dict()})
             report.digests += 1
             report.per_recipient[target] = len(entries)
+        repos.outbox.enqueue_many(messages, now=at)
 
     def _digest(self, locale: str, entries: list[tuple[AlertItem, int, str | None]], client_of: dict[int, int], *,
                 for_channel: bool, recipient_is_manager: bool) -> Reply:

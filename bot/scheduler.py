@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from bot.jobs import SLA_SWEEP, Jobs
 log = logging.getLogger(__name__)
 LEADER_KEY = "crm-scheduler-leader"
 STANDBY_RETRY_SECONDS = 15
+_LOCK_BACKEND: dict[int, int] = {}  # container → the PostgreSQL backend pid that holds its leader lock
 
 
 @contextmanager
@@ -57,26 +59,60 @@ def leadership(container: Container, *, wait: bool = True, retry: float = STANDB
                 yield False
                 return
             time.sleep(retry)
+        _LOCK_BACKEND[id(container)] = conn.execute(text("SELECT pg_backend_pid()")).scalar()
         try:
             yield True
         finally:
+            _LOCK_BACKEND.pop(id(container), None)
             conn.execute(text("SELECT pg_advisory_unlock(hashtextextended(:k, 0))"), {"k": LEADER_KEY})
 
 
-def run_scheduler(container: Container, jobs: Jobs, *, stop: threading.Event | None = None) -> None:
+def _still_leading(container: Container) -> bool:
+    """On PostgreSQL the lock lives on the leader's connection: if the database dropped it, the
+    advisory lock is gone and a standby may lead, so this process must stop firing jobs."""
+    pid = _LOCK_BACKEND.get(id(container))
+    if container.db.is_sqlite:
+        return True
+    if pid is None:
+        return False
+    try:
+        with container.db.engine.connect() as conn:
+            held = conn.execute(text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = :pid "
+                "AND objid = (hashtextextended(:k, 0) & 4294967295)::oid "
+                "AND classid = ((hashtextextended(:k, 0) >> 32) & 4294967295)::oid"), {"pid": pid, "k": LEADER_KEY})
+            return bool(held.scalar())
+    except Exception:  # the database is unreachable: we cannot know, so we stop leading
+        log.exception("scheduler: cannot check the leader lock")
+        return False
+
+
+def run_scheduler(container: Container, jobs: Jobs, *, stop: threading.Event | None = None,
+                  retry: float | None = None) -> None:
+    """Wait to lead, catch up once, then fire the jobs until stopped (SIGTERM stops it cleanly)."""
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.interval import IntervalTrigger
 
-    with leadership(container):
+    retry = retry if retry is not None else container.settings.scheduler_standby_retry
+    with leadership(container, retry=retry):
         log.info("scheduler: leader; catching up")
-        jobs.run(SLA_SWEEP)  # level-triggered, so one sweep heals any downtime
         deliver_stop = container.deliverer.start_background()
         scheduler = BlockingScheduler(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1,
                                                                    "misfire_grace_time": 3600})
+        # The first run fires at once: the sweep is level-triggered, so that one run heals any downtime.
         scheduler.add_job(lambda: jobs.run(SLA_SWEEP), IntervalTrigger(minutes=container.policy.sla.sweep_minutes),
                           id=SLA_SWEEP, next_run_time=container.clock.now())
+
+        def check_leadership() -> None:
+            if not _still_leading(container):
+                log.error("scheduler: lost the leader lock; stopping")
+                scheduler.shutdown(wait=False)
+
+        scheduler.add_job(check_leadership, IntervalTrigger(seconds=max(retry, 5)), id="leader-check")
         if stop is not None:
             threading.Thread(target=lambda: (stop.wait(), scheduler.shutdown(wait=False)), daemon=True).start()
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
         try:
             scheduler.start()
         finally:

@@ -15,6 +15,8 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
     port: int = Field(default=3000, alias="PORT")
+    scheduler_standby_retry: float = Field(default=15.0, gt=0, alias="CRM_SCHEDULER_STANDBY_RETRY",
+                                           description="seconds between a standby scheduler's tries to lead")
 
     @property
     def slack_enabled(self) -> bool:

@@ -250,6 +250,17 @@ class OutboxRepo:
         row: Outbox
         in_doubt_since: datetime | None  # set: reconcile (look for the message) before any resend
 
+    def enqueue_many(self, rows: Sequence[dict[str, Any]], *, now: datetime) -> None:
+        """Many messages in one executemany INSERT … ON CONFLICT (dedupe_key) DO NOTHING.
+        Each row: tenant, dedupe_key, platform, target, payload."""
+        if not rows:
+            return
+        dialect = self.s.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(Outbox.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        self.s.connection().execute(stmt, [{**row, "status": "pending", "attempts": 0, "next_attempt_at": now,
+                                            "in_doubt": False, "created_at": now} for row in rows])
+
     def claim(self, *, me: str, now: datetime, lease: timedelta, limit: int,
               platforms: Sequence[str]) -> list[OutboxRepo.Claimed]:
         """Lease due rows to ``me`` in id order; the caller commits before any network call.

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.models import Alert, AlertFeedback, Client, JobRun, Lead, Member, Team
@@ -35,6 +36,27 @@ class Alerts:
             return None
         return self.s.scalar(select(Alert.id).where(Alert.lead_id == lead_id, Alert.kind == kind,
                                                     Alert.due_at == due_at, Alert.level == level))
+
+    def add_many_if_absent(self, rows: Sequence[dict]) -> dict[tuple[int, int], int]:
+        """One INSERT … ON CONFLICT DO NOTHING RETURNING for many rungs (executemany, batched by the dialect's
+        insertmanyvalues): {(lead_id, level): new alert id}; rungs already raised are absent."""
+        if not rows:
+            return {}
+        table = Alert.__table__
+        dialect = self.s.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = (insert(table).on_conflict_do_nothing(index_elements=["lead_id", "kind", "due_at", "level"])
+                .returning(table.c.id, table.c.lead_id, table.c.level))
+        return {(lead_id, level): alert_id for alert_id, lead_id, level in self.s.connection().execute(stmt, rows)}
+
+    def set_clocks(self, clocks: Sequence[dict]) -> None:
+        """Each swept lead's next look: one executemany UPDATE of (sla_level, sla_check_at) by id."""
+        if not clocks:
+            return
+        table = Lead.__table__
+        self.s.connection().execute(
+            update(table).where(table.c.id == bindparam("lead_id"))
+            .values(sla_level=bindparam("level"), sla_check_at=bindparam("check_at")), list(clocks))
 
     def close_open(self, lead_id: int, status: str, reason: str, now: datetime) -> int:
         """Resolve or cancel every open alert of a lead, in the caller's transaction."""
