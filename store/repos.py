@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -67,6 +67,13 @@ class Teams:
 
 
 _MANAGER = aliased(Member, name="manager")
+# Built once: every command reads its caller, and building the statement cost more than running it.
+_MEMBER_VIEW = (select(Member, Team, _MANAGER.user_id).join(Team, Team.id == Member.team_id)
+                .outerjoin(_MANAGER, _MANAGER.id == Member.manager_id)
+                .where(Member.tenant == bindparam("tenant"), Member.platform == bindparam("platform"),
+                       Member.user_id == bindparam("user_id")))
+_KEY_HITS = (select(ClientKey.client_id, ClientKey.kind, ClientKey.value, ClientKey.qualifier)
+             .where(ClientKey.tenant == bindparam("tenant"), ClientKey.value.in_(bindparam("values", expanding=True))))
 
 
 class Members:
@@ -74,12 +81,7 @@ class Members:
         self.s = session
 
     def view(self, tenant: str, platform: str, user_id: str) -> MemberView | None:
-        manager = _MANAGER
-        row = self.s.execute(
-            select(Member, Team, manager.user_id).join(Team, Team.id == Member.team_id)
-            .outerjoin(manager, manager.id == Member.manager_id)
-            .where(Member.tenant == tenant, Member.platform == platform, Member.user_id == user_id)
-        ).first()
+        row = self.s.execute(_MEMBER_VIEW, {"tenant": tenant, "platform": platform, "user_id": user_id}).first()
         if row is None:
             return None
         m, t, manager_user_id = row
@@ -122,15 +124,11 @@ class Clients:
         wanted = {(k.kind.value, k.value) for k in keys}
         if not wanted:
             return []
-        clauses = [and_(ClientKey.kind == kind, ClientKey.value == value) for kind, value in sorted(wanted)]
-        # value IN (…) lets SQLite search ix_client_key_lookup (tenant, value); with only the OR it scans
-        # every key of the tenant.
-        values = sorted({value for _, value in wanted})
-        rows = self.s.execute(
-            select(ClientKey.client_id, ClientKey.kind, ClientKey.value, ClientKey.qualifier)
-            .where(ClientKey.tenant == tenant, ClientKey.value.in_(values), or_(*clauses))
-        )
-        return [KeyHit(cid, KeyKind(kind), value, qualifier) for cid, kind, value, qualifier in rows]
+        # value IN (…) searches ix_client_key_lookup (tenant, value); the kind is checked here, which keeps
+        # the statement one cached shape whatever the number of keys.
+        rows = self.s.execute(_KEY_HITS, {"tenant": tenant, "values": sorted({value for _, value in wanted})})
+        return [KeyHit(cid, KeyKind(kind), value, qualifier) for cid, kind, value, qualifier in rows
+                if (kind, value) in wanted]
 
     def add(self, client: Client, keys: Iterable[IdentityKey]) -> Client:
         self.s.add(client)
