@@ -6,15 +6,15 @@
 1. Drops and recreates the database (the SQLite file is deleted; on PostgreSQL ``DROP SCHEMA public
    CASCADE; CREATE SCHEMA public``) and migrates it.
 2. Seeds synthetic clients with Core bulk inserts (one transaction per ``--chunk`` clients): client, its
-   identity keys from ``build_identity``, its grams from ``bot.rules.fuzzy.grams`` and an open lead, as
-   ``Service.register`` writes them; ``gram_df`` is recomputed from ``client_gram`` with one
-   ``INSERT … SELECT … GROUP BY`` when a size is reached. A name the service would refuse is drawn again.
+   identity keys from ``build_identity``, its deletion variants (``bot.rules.fuzzy.variants`` of the core,
+   through ``bot.near_misses.name_variants``) and an open lead, as ``Service.register`` writes them. A name
+   the service would refuse for an exact-key match is drawn again.
 3. At each size (the database grows from one size to the next), times ``check`` through
    ``Service.execute`` for a query mix (exact full names, short core names, one-character typos of long
-   cores, misses), the ``gram_candidates`` stage alone, and two baselines on the same data and queries:
+   cores, misses), the ``variant_candidates`` stage alone, and two baselines on the same data and queries:
    ``name LIKE '%core%'`` and ``rapidfuzz.process.extractOne(core, all_cores, scorer=fuzz.WRatio)``.
 4. At the last size: 20 threads register new names through ``Service.execute`` (registration throughput
-   under the lock) and the query plans of ``gram_candidates`` and ``key_hits`` are printed.
+   under the lock) and the query plans of ``variant_candidates`` and ``key_hits`` are printed.
 """
 
 from __future__ import annotations
@@ -59,14 +59,15 @@ from bench.register import (  # noqa: E402
 )
 from bot.clock import SystemClock  # noqa: E402
 from bot.commands import Check, Register  # noqa: E402
+from bot.near_misses import name_variants  # noqa: E402
 from bot.policy import parse_policy  # noqa: E402
-from bot.rules.fuzzy import MAX_CANDIDATES, grams, is_cjk, rarest  # noqa: E402
+from bot.rules.fuzzy import MAX_CANDIDATES, is_cjk, variants  # noqa: E402
 from bot.rules.identity import Identity, IdentityKey, IdentityProblem, query_for  # noqa: E402
 from bot.rules.names import normalize_name  # noqa: E402
 from bot.rules.registration import KeyHit, key_matches  # noqa: E402
 from bot.service import FIRST_STAGE, Actor, Service  # noqa: E402
 from store.db import Database, create_database, normalize_url  # noqa: E402
-from store.models import Client, ClientGram, ClientKey, Lead  # noqa: E402
+from store.models import Client, ClientKey, ClientVariant, Lead  # noqa: E402
 from store.uow import UnitOfWork  # noqa: E402
 
 TENANT = "local"
@@ -83,7 +84,8 @@ POLICY = {
 }
 
 # The 字号 pool: register.py's characters and about two hundred more, drawn with a mild Zipf skew (the
-# commonest character is about ten times as likely as the rarest), so some grams are far commoner than others.
+# commonest character is about ten times as likely as the rarest), so some cores (and variants) are far commoner
+# than others.
 MORE_CORE_CHARS = ("嘉禾丰硕景泓瀚澜沣浩淼灏沛洋溢涌泉溪涛渊澄清皓晴旻暄曜炜烁焕煜熠燊炫灿煊焱耀辉亿万千百俊杰豪"
                    "英雄伟岳崇峻岩磊石坤乾元亨贞福禄寿喜庆欣怡畅迅驰骏骐骥翼展鹤鸣凰虎豹狮象熊鹿桦桐楠榕樟槐"
                    "柳杉枫棠桂荣茂蔚紫橙彤丹朱翠碧琪琳瑶瑾璟瑜珑珈琦璐玮珂琨铭锦钰铂锋钧镭铠盈泽沃拓普威斯"
@@ -227,13 +229,12 @@ class SeedStats:
     draws: int = 0
     generate_s: float = 0.0
     insert_s: float = 0.0
-    gram_df_s: float = 0.0
     maintenance_s: float = 0.0
     rows: Counter = field(default_factory=Counter)
 
     @property
     def total_s(self) -> float:
-        return self.generate_s + self.insert_s + self.gram_df_s + self.maintenance_s
+        return self.generate_s + self.insert_s + self.maintenance_s
 
 
 class Seeder:
@@ -249,7 +250,7 @@ class Seeder:
         self.days = service.policy.protection.days
 
     def _rows(self, n: int) -> dict[str, list[dict]]:
-        rows: dict[str, list[dict]] = {"client": [], "client_key": [], "client_gram": [], "lead": []}
+        rows: dict[str, list[dict]] = {"client": [], "client_key": [], "client_variant": [], "lead": []}
         for _ in range(n):
             _name, _phone, identity = self.names.fresh(with_phone=0.3)
             self.count += 1
@@ -263,9 +264,10 @@ class Seeder:
                 "industry": None, "contact": None, "created_by": me.id, "created_at": at})
             rows["client_key"].extend({"tenant": TENANT, "client_id": cid, "kind": k.kind.value, "value": k.value,
                                        "qualifier": k.qualifier} for k in identity.keys)
-            # As Service.register: the grams of the name's core (and of its aliases; seeded clients have none).
-            rows["client_gram"].extend({"tenant": TENANT, "gram": g, "client_id": cid}
-                                       for g in sorted(grams(identity.name.core)))
+            # As Service.register (remember_variants): the deletion variants of the name's core and of its
+            # aliases' cores (seeded clients have none); none for a core too short for the typo rule.
+            rows["client_variant"].extend({"tenant": TENANT, "variant": v, "client_id": cid}
+                                          for v in sorted(name_variants((identity.name, *identity.aliases))))
             lead = {
                 "tenant": TENANT, "client_id": cid, "team_id": me.team_id, "owner_id": me.id, "stage": FIRST_STAGE,
                 "source": "self", "registered_at": at, "assigned_at": at, "last_activity_at": at,
@@ -279,7 +281,7 @@ class Seeder:
         draws_before = self.names.draws
         db = seeding_database(self.url)
         tables = {"client": Client.__table__, "client_key": ClientKey.__table__,
-                  "client_gram": ClientGram.__table__, "lead": Lead.__table__}
+                  "client_variant": ClientVariant.__table__, "lead": Lead.__table__}
         try:
             while self.count < size:
                 n = min(self.chunk, size - self.count)
@@ -297,24 +299,15 @@ class Seeder:
                 log(f"  seeded {self.count:,} clients (chunk: generate {generated - start:.1f} s, "
                     f"insert {done - generated:.1f} s)")
             start = time.perf_counter()
-            with db.write_engine.begin() as conn:
-                # What add_grams maintains one registration at a time: the number of clients with each gram.
-                conn.execute(text("DELETE FROM gram_df WHERE tenant = :t"), {"t": TENANT})
-                conn.execute(text("INSERT INTO gram_df (tenant, gram, df) SELECT tenant, gram, count(*) "
-                                  "FROM client_gram WHERE tenant = :t GROUP BY tenant, gram"), {"t": TENANT})
-                stats.rows["gram_df"] = conn.execute(text("SELECT count(*) FROM gram_df WHERE tenant = :t"),
-                                                     {"t": TENANT}).scalar_one()
-                if not db.is_sqlite:  # ids were given explicitly: move the sequence past them
-                    conn.execute(text("SELECT setval(pg_get_serial_sequence('client', 'id'), "
-                                      "(SELECT max(id) FROM client))"))
-            stats.gram_df_s = time.perf_counter() - start
-            start = time.perf_counter()
             if db.is_sqlite:
                 with db.engine.connect() as conn:
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             else:  # the steady state autovacuum reaches on its own: statistics and the visibility map
+                with db.write_engine.begin() as conn:  # ids were given explicitly: move the sequence past them
+                    conn.execute(text("SELECT setval(pg_get_serial_sequence('client', 'id'), "
+                                      "(SELECT max(id) FROM client))"))
                 with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    for table in ("client", "client_key", "client_gram", "gram_df", "lead"):
+                    for table in ("client", "client_key", "client_variant", "lead"):
                         conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
             stats.maintenance_s = time.perf_counter() - start
         finally:
@@ -444,11 +437,12 @@ class SizeResult:
     size: int
     queries: list[Query]
     ours: MethodResult
-    gram_stage: MethodResult
+    variant_stage: MethodResult
     like: MethodResult
     fuzzy: MethodResult
-    rows_read: list[int]
-    candidates: list[int]
+    looked_up: list[int]     # variants looked up per timed query
+    rows_matched: list[int]  # client_variant rows they match (before DISTINCT and LIMIT)
+    candidates: list[int]    # client ids variant_candidates returns (at most MAX_CANDIDATES)
 
 
 def query_core(q: Query, service: Service) -> str | None:
@@ -478,24 +472,27 @@ def measure_ours(service: Service, queries: list[Query]) -> MethodResult:
     return out
 
 
-def measure_gram_stage(service: Service, queries: list[Query]) -> tuple[MethodResult, list[int], list[int]]:
-    """``gram_candidates`` alone, on the rarest grams ``Service._near_candidates`` picks."""
-    out, rows_read, candidates = MethodResult(), [], []
+def measure_variant_stage(service: Service, queries: list[Query]
+                          ) -> tuple[MethodResult, list[int], list[int], list[int]]:
+    """``variant_candidates`` alone, on the variants ``find_near_misses`` looks up for ``check`` (the query
+    core's; a core too short for the typo rule has none and skips the lookup, as ``check`` does)."""
+    out, looked_up, rows_matched, candidates = MethodResult(), [], [], []
+    matched = text("SELECT count(*) FROM client_variant WHERE tenant = :t AND variant IN :v").bindparams(
+        bindparam("v", expanding=True))
     with UnitOfWork(service.db) as uow:
         clients = uow.repos.clients
         for q in queries:
             core = query_core(q, service)
-            query_grams = grams(core) if core else frozenset()
-            if not query_grams:
+            wanted = variants(core) if core else frozenset()
+            if not wanted:
                 continue
-            df = clients.gram_df(TENANT, query_grams)
-            wanted = rarest(query_grams, df)
             start = time.perf_counter()
-            found = clients.gram_candidates(TENANT, wanted, limit=MAX_CANDIDATES)
+            found = clients.variant_candidates(TENANT, wanted, limit=MAX_CANDIDATES)
             out.times.append((time.perf_counter() - start) * 1000)
-            rows_read.append(sum(df[g] for g in wanted))
+            looked_up.append(len(wanted))
+            rows_matched.append(uow.session.execute(matched, {"t": TENANT, "v": sorted(wanted)}).scalar_one())
             candidates.append(len(found))
-    return out, rows_read, candidates
+    return out, looked_up, rows_matched, candidates
 
 
 def measure_like(service: Service, queries: list[Query]) -> MethodResult:
@@ -540,12 +537,12 @@ def measure(service: Service, names: DedupeNames, size: int, per: int, rng: rand
         service.execute(checker, Check(q.text))
     log(f"  timing check over {len(queries)} queries")
     ours = measure_ours(service, queries)
-    gram_stage, rows_read, candidates = measure_gram_stage(service, queries)
+    variant_stage, looked_up, rows_matched, candidates = measure_variant_stage(service, queries)
     log("  timing the LIKE scan")
     like = measure_like(service, queries)
     log("  timing the rapidfuzz scan")
     fuzzy = measure_rapidfuzz(service, queries)
-    return SizeResult(size, queries, ours, gram_stage, like, fuzzy, rows_read, candidates)
+    return SizeResult(size, queries, ours, variant_stage, like, fuzzy, looked_up, rows_matched, candidates)
 
 
 # -- registration under contention -------------------------------------------------------------------
@@ -623,7 +620,7 @@ def captured(db: Database, call: Callable[[], object]) -> list[tuple[str, object
 def plans(service: Service, q: Query) -> list[str]:
     statements = captured(service.db, lambda: service.execute(Actor(TENANT, PLATFORM, CHECKER), Check(q.text)))
     wanted = {
-        "gram_candidates": lambda s: "FROM client_gram" in s and "GROUP BY" in s,
+        "variant_candidates": lambda s: "FROM client_variant" in s,
         "key_hits": lambda s: "FROM client_key" in s and "client_key.value IN" in s,
     }
     lines = [f"Query: `{q.text}` ({q.category})", ""]
@@ -668,11 +665,15 @@ def size_table(r: SizeResult) -> list[str]:
         lines.append(f"| {label} | {len(m.times)} | {m.median:.2f} | {m.p99:.2f} | {max(m.times):.2f} "
                      f"| {caught_cell(m, per, 'exact')} | {caught_cell(m, per, 'short')} "
                      f"| {caught_cell(m, per, 'typo')} | {m.flagged}/{per['miss']} ({flag_rule}) |")
-    g = r.gram_stage
-    lines += ["", f"- `gram_candidates` alone: median {g.median:.2f} ms, p99 {g.p99:.2f} ms over {len(g.times)} "
-                  f"queries; gram rows read per query (sum of the rarest grams' df) mean "
-                  f"{statistics.mean(r.rows_read):.0f}, max {max(r.rows_read)}; candidates scored per query mean "
-                  f"{statistics.mean(r.candidates):.1f}, max {max(r.candidates)} (cap {MAX_CANDIDATES}).",
+    v = r.variant_stage
+    capped = sum(n >= MAX_CANDIDATES for n in r.candidates)
+    lines += ["", f"- `variant_candidates` alone: median {v.median:.2f} ms, p99 {v.p99:.2f} ms, "
+                  f"max {max(v.times):.2f} ms over the {len(v.times)} queries with a core long enough for the typo "
+                  f"rule (the other {len(r.queries) - len(v.times)} skip the lookup); variants looked up per query "
+                  f"mean {statistics.mean(r.looked_up):.1f}, max {max(r.looked_up)}; `client_variant` rows they match "
+                  f"mean {statistics.mean(r.rows_matched):.1f}, max {max(r.rows_matched)}; candidates returned "
+                  f"(and scored) per query mean {statistics.mean(r.candidates):.1f}, max {max(r.candidates)} "
+                  f"(cap {MAX_CANDIDATES}, reached by {capped}).",
               f"- rapidfuzz: {r.fuzzy.note}.", ""]
     return lines
 
@@ -769,14 +770,14 @@ def main(argv: list[str] | None = None) -> int:
     out = [f"## Dedupe benchmark: {engine_name}{size_note}", "",
            f"Python {platform.python_version()} on {platform.platform()}; {db.engine.url.render_as_string()}; "
            f"{len(POOL)} 字号 characters, {len(WORDS)} English words; seed {args.seed}.", "",
-           "| seeding up to | clients added | names drawn | generate s | insert s | gram_df s | "
-           "vacuum/checkpoint s | total s | clients/s | rows (client, client_key, client_gram, lead; gram_df) |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+           "| seeding up to | clients added | names drawn | generate s | insert s | "
+           "vacuum/checkpoint s | total s | clients/s | rows (client, client_key, client_variant, lead) |",
+           "|---|---|---|---|---|---|---|---|---|"]
     for s in seeds:
         out.append(f"| {s.size:,} | {s.clients:,} | {s.draws:,} | {s.generate_s:.1f} | {s.insert_s:.1f} "
-                   f"| {s.gram_df_s:.1f} | {s.maintenance_s:.1f} | {s.total_s:.1f} | {s.clients / s.total_s:,.0f} "
-                   f"| {s.rows['client']:,}, {s.rows['client_key']:,}, {s.rows['client_gram']:,}, "
-                   f"{s.rows['lead']:,}; {s.rows['gram_df']:,} |")
+                   f"| {s.maintenance_s:.1f} | {s.total_s:.1f} | {s.clients / s.total_s:,.0f} "
+                   f"| {s.rows['client']:,}, {s.rows['client_key']:,}, {s.rows['client_variant']:,}, "
+                   f"{s.rows['lead']:,} |")
     out.append("")
     for r in results:
         out += size_table(r)

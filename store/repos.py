@@ -149,8 +149,7 @@ class Clients:
     def count(self, tenant: str) -> int:
         return self.s.scalar(select(func.count()).select_from(Client).where(Client.tenant == tenant)) or 0
 
-
-    # -- near-miss candidates (the gram table) -------------------------------------------------
+    # -- near-miss candidates (the deletion-variant table) ------------------------------------
 
     def add_variants(self, tenant: str, client_id: int, variants: Iterable[str]) -> None:
         rows = [{"tenant": tenant, "variant": v, "client_id": client_id} for v in sorted(set(variants))]
