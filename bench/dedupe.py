@@ -42,9 +42,10 @@ if str(ROOT) not in sys.path:
 
 from rapidfuzz import fuzz, process  # noqa: E402
 from rapidfuzz.distance import Levenshtein  # noqa: E402
-from sqlalchemy import bindparam, create_engine, event, insert, text  # noqa: E402
+from sqlalchemy import bindparam, event, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.common import backend, recreate, seeding_database  # noqa: E402
 from bench.register import (  # noqa: E402
     CITIES,
     CORE_CHARS,
@@ -54,7 +55,6 @@ from bench.register import (  # noqa: E402
     LEGAL_FORMS,
     ROMAN_CITIES,
     Names,
-    fresh_database,
     p99,
 )
 from bot.clock import SystemClock  # noqa: E402
@@ -191,35 +191,10 @@ class DedupeNames(Names):
 # -- the database ------------------------------------------------------------------------------------
 
 
-def backend(url: str) -> str:
-    return make_url(normalize_url(url)).get_backend_name()
 
 
-def recreate(url: str) -> None:
-    """An empty, migrated database: the SQLite file deleted, or PostgreSQL's public schema dropped."""
-    if backend(url) == "postgresql":
-        engine = create_engine(normalize_url(url))
-        try:
-            with engine.begin() as conn:
-                conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-                conn.exec_driver_sql("CREATE SCHEMA public")
-        finally:
-            engine.dispose()
-    fresh_database(url)  # deletes a SQLite file, then migrates
 
 
-def seeding_database(url: str) -> Database:
-    """The service's engine settings, plus a big page cache and no fsync for the bulk load on SQLite
-    (the measured service uses its own engine with the product settings)."""
-    db = create_database(url)
-    if db.is_sqlite:
-        @event.listens_for(db.engine, "connect")
-        def _bulk(dbapi_connection, _record):
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA synchronous=OFF")
-            cursor.execute("PRAGMA cache_size=-1000000")
-            cursor.close()
-    return db
 
 
 @dataclass

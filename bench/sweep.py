@@ -50,6 +50,7 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import create_engine, event, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.common import backend, recreate, seeding_database  # noqa: E402
 from bot.bootstrap import Container, bootstrap  # noqa: E402
 from bot.jobs import SweepReport, sweep_period  # noqa: E402
 from bot.policy import Policy  # noqa: E402
@@ -57,8 +58,7 @@ from bot.rules.calendar import WorkCalendar  # noqa: E402
 from bot.rules.sla import LeadClock, level_at, next_check, next_due  # noqa: E402
 from bot.service import FIRST_STAGE, Actor  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from store.db import Database, create_database, normalize_url  # noqa: E402
-from store.migrate import upgrade  # noqa: E402
+from store.db import Database, normalize_url  # noqa: E402
 from store.models import Alert, Client, JobRun, Lead, Member, Outbox  # noqa: E402
 from store.uow import UnitOfWork  # noqa: E402
 
@@ -78,41 +78,10 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def backend(url: str) -> str:
-    return make_url(normalize_url(url)).get_backend_name()
 
 
-def recreate(url: str) -> None:
-    """An empty, migrated database: the SQLite file deleted, or PostgreSQL's public schema dropped."""
-    parsed = make_url(normalize_url(url))
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database in (None, "", ":memory:"):
-            raise SystemExit("the bench needs a SQLite file (sqlite:///var/sweep.db), not an in-memory database")
-        for suffix in ("", "-wal", "-shm", "-journal", ".scheduler.lock"):
-            Path(parsed.database + suffix).unlink(missing_ok=True)
-    else:
-        engine = create_engine(normalize_url(url))
-        try:
-            with engine.begin() as conn:
-                conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-                conn.exec_driver_sql("CREATE SCHEMA public")
-        finally:
-            engine.dispose()
-    upgrade(url)
 
 
-def seeding_database(url: str) -> Database:
-    """The product's engine settings, plus a big page cache and no fsync for the bulk load on SQLite
-    (the timed sweep uses a container of its own with the product settings)."""
-    db = create_database(url)
-    if db.is_sqlite:
-        @event.listens_for(db.engine, "connect")
-        def _bulk(dbapi_connection, _record):
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA synchronous=OFF")
-            cursor.execute("PRAGMA cache_size=-1000000")
-            cursor.close()
-    return db
 
 
 # -- lead facts and their SLA clocks -----------------------------------------------------------------
