@@ -47,12 +47,9 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.common import backend, recreate, seeding_database  # noqa: E402
 from bench.register import (  # noqa: E402
-    CITIES,
     CORE_CHARS,
-    INDUSTRIES,
     LATIN_FORMS,
     LATIN_INDUSTRIES,
-    LEGAL_FORMS,
     ROMAN_CITIES,
     Names,
     p99,
@@ -151,18 +148,7 @@ class DedupeNames(Names):
 
     def name(self) -> str:
         self.draws += 1
-        r = self.rng
-        if r.random() < 0.2:
-            return self._english()
-        city, core, industry, form = r.choice(CITIES), self._core(), r.choice(INDUSTRIES), r.choice(LEGAL_FORMS)
-        style = r.random()
-        if style < 0.65:
-            return f"{city}{core}{industry}{form}"
-        if style < 0.75:
-            return f"{city}市{core}{industry}{form}"
-        if style < 0.85:
-            return f"{core}（{city}）{industry}{form}"
-        return f"{core}{industry}{form}"
+        return super().name()
 
     def matches(self, keys: tuple[IdentityKey, ...]) -> bool:
         """Would ``match_clients`` (the service's exact-key decision) match an already stored client?"""

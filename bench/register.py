@@ -93,12 +93,17 @@ class Names:
         n = self.rng.choices([2, 3, 4], weights=[50, 35, 15])[0]
         return "".join(self.rng.choice(CORE_CHARS) for _ in range(n))
 
+    def _english(self) -> str:
+        r = self.rng
+        core = "".join(r.choice(SYLLABLES) for _ in range(r.choice([2, 3]))).capitalize()
+        city = f" ({r.choice(ROMAN_CITIES)})" if r.random() < 0.2 else ""
+        return f"{core} {r.choice(LATIN_INDUSTRIES)}{city} {r.choice(LATIN_FORMS)}"
+
     def name(self) -> str:
+        """One name in five is English; the rest city + 字号 + industry + legal form in the usual orders."""
         r = self.rng
         if r.random() < 0.2:
-            core = "".join(r.choice(SYLLABLES) for _ in range(r.choice([2, 3]))).capitalize()
-            city = f" ({r.choice(ROMAN_CITIES)})" if r.random() < 0.2 else ""
-            return f"{core} {r.choice(LATIN_INDUSTRIES)}{city} {r.choice(LATIN_FORMS)}"
+            return self._english()
         city, core, industry, form = r.choice(CITIES), self._core(), r.choice(INDUSTRIES), r.choice(LEGAL_FORMS)
         style = r.random()
         if style < 0.65:
