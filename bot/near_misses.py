@@ -23,8 +23,7 @@ def find_near_misses(repos: Repos, tenant: str, names: tuple[NormalizedName, ...
     wanted = name_variants(names)
     if not wanted:  # cores too short for the typo rule: nothing to look up
         return {}
-    ids = repos.clients.variant_candidates(tenant, wanted, limit=MAX_CANDIDATES, after_client_id=after_client_id)
-    candidates = repos.clients.core_candidates(tenant, ids)
+    candidates = repos.clients.near_candidates(tenant, wanted, limit=MAX_CANDIDATES, after_client_id=after_client_id)
     found: dict[int, tuple[str, int]] = {}
     for name in names:
         for client_id, hit in possible_duplicates(name.core, name.region, name.sectors, candidates).items():

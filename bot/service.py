@@ -74,13 +74,13 @@ class Service:
     # -- entry point -------------------------------------------------------------------------
 
     def execute(self, actor: Actor, command: Command | UsageError) -> Result:
+        if isinstance(command, Check):
+            return self.check(actor, command)  # reads its caller in its own unit of work
         me = self.member(actor)
         if isinstance(command, UsageError):
             return self._usage(me, command)
         if isinstance(command, Register):
             return self.register(actor, command, me)
-        if isinstance(command, Check):
-            return self.check(actor, command, me)
         if isinstance(command, OpenForm):
             return self._usage(me, UsageError("form_unavailable", command.verb))
         if isinstance(command, Help):
@@ -100,8 +100,8 @@ class Service:
     def member(self, actor: Actor) -> MemberView:
         """The caller as a member, created on first use (unknown users become reps of the default team)."""
         with UnitOfWork(self.db) as uow:
-            found = uow.repos.members.view(actor.tenant, actor.platform, actor.user_id)
-        if found is not None and (actor.tenant, actor.platform) in self._synced:
+            found = self._known_member(uow.repos, actor)
+        if found is not None:
             return found
         now = self.clock.now()
         with UnitOfWork(self.db, write=True) as uow:
@@ -120,6 +120,12 @@ class Service:
             found = uow.repos.members.view(actor.tenant, actor.platform, actor.user_id)
         assert found is not None
         return found
+
+    def _known_member(self, repos: Repos, actor: Actor) -> MemberView | None:
+        """The caller, when it exists and this process has synced the policy for its tenant."""
+        if (actor.tenant, actor.platform) not in self._synced:
+            return None
+        return repos.members.view(actor.tenant, actor.platform, actor.user_id)
 
     def _sync_policy(self, repos: Repos, actor: Actor, now) -> None:
         """Teams and configured members of app.yaml, for this tenant (idempotent)."""
@@ -179,7 +185,7 @@ class Service:
                                                              for k in identity.keys]}
             if decision.outcome is not Outcome.NEW:
                 shown = possible if decision.outcome is Outcome.POSSIBLE else {decision.client_id: decision.evidence}
-                views = self._match_views(repos, tenant, shown, leads)
+                views = self._match_views(repos, tenant, shown)
                 facts.update(client_id=decision.client_id, evidence=[decision.evidence.kind.value,
                                                                      decision.evidence.value],
                              candidates=sorted(shown))
@@ -220,7 +226,7 @@ class Service:
                                      platform=actor.platform, target=me.sync_channel, payload=notice.to_dict(),
                                      now=now)
             if decision.evidence is not None and me.manager_user_id:
-                self._tell_manager_of_justification(repos, actor, me, cmd, params, decision, leads, now, lead.id)
+                self._tell_manager_of_justification(repos, actor, me, cmd, params, decision, now, lead.id)
             uow.commit()
         view = MatchView(client.id, client.name, me.display_name, me.user_id, FIRST_STAGE,
                          decision.protected_until, 100, "new", "")
@@ -228,9 +234,9 @@ class Service:
                       {"rule": decision.rule, "lead_id": lead.id})
 
     def _tell_manager_of_justification(self, repos: Repos, actor: Actor, me: MemberView, cmd: Register,
-                                       params: dict, decision, leads: dict[int, Lead], now, lead_id: int) -> None:
+                                       params: dict, decision, now, lead_id: int) -> None:
         """A registration over a possible duplicate goes to the rep's manager with its one-line reason."""
-        [other] = self._match_views(repos, actor.tenant, {decision.client_id: decision.evidence}, leads)
+        [other] = self._match_views(repos, actor.tenant, {decision.client_id: decision.evidence})
         notice = present(Result(True, "justified.notice", "justified.notice",
                                 {**params, "other": other.name, "other_owner": other.owner,
                                  "justification": cmd.justification}, locale=me.locale, timezone=me.timezone))
@@ -240,37 +246,39 @@ class Service:
     # -- check -------------------------------------------------------------------------------
 
     def check(self, actor: Actor, cmd: Check, me: MemberView | None = None) -> Result:
-        me = me or self.member(actor)
         try:
             query = query_for(cmd.query, self.policy.identity)
         except IdentityProblem as problem:
-            return self._problem(me, problem, "check")
+            return self._problem(me or self.member(actor), problem, "check")
+        # One unit of work (one connection, no BEGIN on PostgreSQL) for the caller and the lookup:
+        # check is the command reps type most, before every call.
         with UnitOfWork(self.db) as uow:
-            hits = uow.repos.clients.key_hits(actor.tenant, query.keys)
-            matches = match_clients(query.keys, hits)
-            if query.name is not None:
-                near = find_near_misses(uow.repos, actor.tenant, (query.name,))
-                matches = {**matches, **near_misses(near, matches)}
-            leads = uow.repos.leads.open_for_clients(actor.tenant, matches)
-            views = self._match_views(uow.repos, actor.tenant, matches, leads)
+            me = me or self._known_member(uow.repos, actor)
+            if me is not None:
+                return self._check(uow.repos, me, query, cmd)
+        me = self.member(actor)
+        with UnitOfWork(self.db) as uow:
+            return self._check(uow.repos, me, query, cmd)
+
+    def _check(self, repos: Repos, me: MemberView, query, cmd: Check) -> Result:
+        hits = repos.clients.key_hits(me.tenant, query.keys)
+        matches = match_clients(query.keys, hits)
+        if query.name is not None:
+            near = find_near_misses(repos, me.tenant, (query.name,))
+            matches = {**matches, **near_misses(near, matches)}
+        views = self._match_views(repos, me.tenant, matches)
         kind = "found" if views else "not_found"
         return Result(True, kind, f"check.{'found' if views else 'none'}",
                       {"query": cmd.query.strip(), "count": len(views)}, tuple(views), me.locale, me.timezone)
 
-    def _match_views(self, repos: Repos, tenant: str, matches: dict[int, Evidence],
-                     leads: dict[int, Lead]) -> list[MatchView]:
-        clients = repos.clients.by_ids(tenant, matches)
-        owners = repos.members.names(lead.owner_id for lead in leads.values() if lead.owner_id)
-        owner_users = repos.members.user_ids(lead.owner_id for lead in leads.values() if lead.owner_id)
-        views = []
-        for cid, evidence in matches.items():
-            lead = leads.get(cid)
-            owner_id = lead.owner_id if lead else None
-            views.append(MatchView(
-                client_id=cid, name=clients[cid].name, owner=owners.get(owner_id) if owner_id else None,
-                owner_user_id=owner_users.get(owner_id) if owner_id else None,
-                stage=lead.stage if lead else None, protected_until=lead.protected_until if lead else None,
-                score=SCORES[evidence.kind], reason=evidence.kind.value, reason_value=evidence.value))
+    @staticmethod
+    def _match_views(repos: Repos, tenant: str, matches: dict[int, Evidence]) -> list[MatchView]:
+        rows = repos.clients.match_rows(tenant, matches)
+        views = [MatchView(client_id=cid, name=rows[cid].name, owner=rows[cid].owner,
+                           owner_user_id=rows[cid].owner_user_id, stage=rows[cid].stage,
+                           protected_until=rows[cid].protected_until, score=SCORES[evidence.kind],
+                           reason=evidence.kind.value, reason_value=evidence.value)
+                 for cid, evidence in matches.items()]
         views.sort(key=lambda v: (-v.score, v.client_id))
         return views
 

@@ -116,6 +116,34 @@ class Members:
             select(Member.id, Member.display_name).where(Member.id.in_(ids)))}
 
 
+def _variant_ids(tenant: str, wanted: list[str], limit: int, after_client_id: int | None):
+    stmt = (select(ClientVariant.client_id).where(ClientVariant.tenant == tenant, ClientVariant.variant.in_(wanted))
+            .distinct().order_by(ClientVariant.client_id).limit(limit))
+    if after_client_id is not None:
+        stmt = stmt.where(ClientVariant.client_id > after_client_id)
+    return stmt
+
+
+@dataclass(frozen=True)
+class MatchRow:
+    client_id: int
+    name: str
+    owner_id: int | None
+    owner: str | None
+    owner_user_id: str | None
+    stage: str | None
+    protected_until: datetime | None
+
+
+_OWNER = aliased(Member, name="owner")
+_MATCH_ROWS = (select(Client.id.label("client_id"), Client.name, Lead.owner_id, _OWNER.display_name, _OWNER.user_id,
+                      Lead.stage, Lead.protected_until)
+               .outerjoin(Lead, and_(Lead.tenant == Client.tenant, Lead.client_id == Client.id,
+                                     Lead.closed_at.is_(None), Lead.pooled_at.is_(None)))
+               .outerjoin(_OWNER, _OWNER.id == Lead.owner_id)
+               .where(Client.tenant == bindparam("tenant"), Client.id.in_(bindparam("ids", expanding=True))))
+
+
 class Clients:
     def __init__(self, session: Session) -> None:
         self.s = session
@@ -162,21 +190,18 @@ class Clients:
         wanted = sorted(set(variants))
         if not wanted:
             return []
-        stmt = (select(ClientVariant.client_id).where(ClientVariant.tenant == tenant,
-                                                      ClientVariant.variant.in_(wanted))
-                .distinct().order_by(ClientVariant.client_id).limit(limit))
-        if after_client_id is not None:
-            stmt = stmt.where(ClientVariant.client_id > after_client_id)
-        return list(self.s.scalars(stmt))
+        return list(self.s.scalars(_variant_ids(tenant, wanted, limit, after_client_id)))
 
-    def core_candidates(self, tenant: str, client_ids: Iterable[int]) -> list[CoreCandidate]:
-        ids = set(client_ids)
-        if not ids:
+    def near_candidates(self, tenant: str, variants: Iterable[str], *, limit: int,
+                        after_client_id: int | None = None) -> list[CoreCandidate]:
+        """The core keys of ``variant_candidates``, in one statement (one round trip)."""
+        wanted = sorted(set(variants))
+        if not wanted:
             return []
-        # Filter by client id only (its index is the selective one; SQLite would otherwise walk every
-        # core key of the tenant through the (tenant, kind, …) index) and check tenant and kind here.
+        ids = _variant_ids(tenant, wanted, limit, after_client_id).subquery()
+        # Filter by client id only (its index is the selective one) and check tenant and kind here.
         rows = self.s.execute(select(ClientKey.client_id, ClientKey.tenant, ClientKey.kind, ClientKey.value,
-                                     ClientKey.qualifier).where(ClientKey.client_id.in_(ids)))
+                                     ClientKey.qualifier).where(ClientKey.client_id.in_(select(ids.c.client_id))))
         out = []
         for cid, key_tenant, kind, core, qualifier in rows:
             if key_tenant != tenant or kind != KeyKind.CORE.value:
@@ -184,6 +209,14 @@ class Clients:
             region, _, sectors = qualifier.partition("|")
             out.append(CoreCandidate(cid, core, region, frozenset(x for x in sectors.split(",") if x)))
         return out
+
+    def match_rows(self, tenant: str, ids: Iterable[int]) -> dict[int, MatchRow]:
+        """Each client with its open lead's owner, stage and protection, in one statement."""
+        ids = sorted(set(ids))
+        if not ids:
+            return {}
+        rows = self.s.execute(_MATCH_ROWS, {"tenant": tenant, "ids": ids})
+        return {row.client_id: MatchRow(*row) for row in rows}
 
     def max_id(self, tenant: str) -> int:
         return self.s.scalar(select(func.max(Client.id)).where(Client.tenant == tenant)) or 0

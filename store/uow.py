@@ -16,6 +16,8 @@ class UnitOfWork:
 
     A writing unit on SQLite starts with ``BEGIN IMMEDIATE`` (the database's single write lock,
     taken up front); on PostgreSQL ``lock_registration`` takes a transaction-scoped advisory lock.
+    A reading unit on PostgreSQL runs in autocommit (``Database.read_engine``): a write there (the audit
+    of a refusal) is one statement, committed as it runs.
     """
 
     def __init__(self, db: Database, *, write: bool = False) -> None:
@@ -25,7 +27,7 @@ class UnitOfWork:
         self._gated = False
 
     def __enter__(self) -> UnitOfWork:
-        engine = self.db.write_engine if self.write else self.db.engine
+        engine = self.db.write_engine if self.write else (self.db.read_engine or self.db.engine)
         if self.write and self.db.is_sqlite:
             self.db.write_gate.acquire()
             self._gated = True

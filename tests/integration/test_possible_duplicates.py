@@ -82,3 +82,38 @@ class TestPossibleDuplicate:
         assert result.kind == "possible"
         with UnitOfWork(container.db) as uow:
             assert uow.repos.clients.count("local") == 1
+
+
+class TestCheckRoundTrips:
+    """check is typed before every call: one connection, no transaction on PostgreSQL, four statements."""
+
+    def test_check_reads_caller_keys_candidates_and_owners_in_four_statements(self, container, db):
+        from sqlalchemy import event
+
+        container.service.execute(actor("U1"), Register("北京字节跳动科技有限公司"))
+        container.service.execute(actor("U2"), Check("腾讯"))  # U2 exists and the policy is synced
+        statements: list[str] = []
+        checkouts: list[object] = []
+        autocommit: list[bool] = []
+
+        def on_execute(conn, _cursor, statement, _params, _context, _many):
+            statements.append(statement)
+            autocommit.append(bool(getattr(conn.connection.dbapi_connection, "autocommit", False)))
+
+        def on_checkout(*_args):
+            checkouts.append(True)
+
+        event.listen(db.engine, "before_cursor_execute", on_execute)
+        event.listen(db.engine.pool, "checkout", on_checkout)
+        try:
+            result = container.service.execute(actor("U2"), Check("字节跳东"))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", on_execute)
+            event.remove(db.engine.pool, "checkout", on_checkout)
+        assert result.kind == "found" and [(m.name, m.owner) for m in result.matches] == [
+            ("北京字节跳动科技有限公司", "张三")]
+        issued = [s for s in statements if not s.lstrip().upper().startswith(("BEGIN", "ROLLBACK"))]
+        assert len(issued) == 4, issued  # caller, key hits, near-miss candidates, match rows
+        assert len(checkouts) == 1
+        if not db.is_sqlite:  # autocommit: psycopg sends no BEGIN / ROLLBACK round trips
+            assert autocommit == [True] * 4
