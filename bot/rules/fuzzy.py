@@ -6,12 +6,18 @@ Two strings within one edit of each other (a substitution, an insertion or delet
 pair) always share a variant, so one primary-key lookup of the query's few variants finds every
 candidate the typo rule can accept, however many clients there are. The decision is by evidence:
 a plausible one-character typo of a long core is a *possible* duplicate, never a conflict.
+
+Short Chinese cores (2–3 characters: 腾讯, 娃哈哈) differ by meaning after most one-character changes,
+but not after the slip a pinyin keyboard makes: the same syllable, the wrong character (腾迅, 哇哈哈).
+They are stored with a *sound key* (the reading of each character) instead, and a query that reads
+the same with exactly one character different is a possible duplicate too.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
@@ -21,7 +27,9 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 MIN_CJK_TYPO_CORE = 4     # 字节跳动 vs 字节跳东; shorter cores differ by meaning, not by typos
 MIN_LATIN_TYPO_CORE = 6   # bytedance vs bytedanse
+MIN_CJK_SOUND_CORE = 2    # 腾讯 vs 腾迅: a homophone slip of the pinyin keyboard
 MAX_CANDIDATES = 200
+SOUND_MARK = "~"          # sound keys cannot collide with cores: a core has letters and digits only
 
 
 def is_cjk(text: str) -> bool:
@@ -34,13 +42,49 @@ def typo_eligible(core: str) -> bool:
 
 
 def variants(core: str) -> frozenset[str]:
-    """The core and every one-character deletion of it; empty when the core is too short for typos.
+    """The strings a core is found by: a long core and every one-character deletion of it, or the sound
+    key of a short Chinese core; empty when the core is too short for either.
 
-    A query of length n-1 .. n+1 within one edit of a stored core shares at least one variant with it.
+    A query of length n-1 .. n+1 within one edit of a stored long core shares at least one variant with
+    it; a short core read the same way shares its sound key.
     """
-    if not core or not typo_eligible(core):
+    if not core:
         return frozenset()
-    return frozenset({core, *(core[:i] + core[i + 1:] for i in range(len(core)))})
+    if typo_eligible(core):
+        return frozenset({core, *(core[:i] + core[i + 1:] for i in range(len(core)))})
+    if sound_eligible(core):
+        return frozenset({sound_key(core)})
+    return frozenset()
+
+
+def sound_eligible(core: str) -> bool:
+    return MIN_CJK_SOUND_CORE <= len(core) < MIN_CJK_TYPO_CORE and all(_CJK.fullmatch(ch) for ch in core)
+
+
+@lru_cache(maxsize=1)
+def _lazy_pinyin():
+    from pypinyin import lazy_pinyin
+
+    return lazy_pinyin
+
+
+@lru_cache(maxsize=8192)
+def reading(ch: str) -> str:
+    """The most common toneless reading of one character (讯 → xun); each character on its own, so that
+    both sides of a comparison read it the same way whatever the word around it."""
+    return _lazy_pinyin()(ch)[0]
+
+
+def sound_key(core: str) -> str:
+    return SOUND_MARK + " ".join(reading(ch) for ch in core)
+
+
+def homophone_slip(query_core: str, candidate_core: str) -> bool:
+    """A short Chinese core with one character swapped for another of the same reading (腾讯 → 腾迅)."""
+    if len(query_core) != len(candidate_core) or not (sound_eligible(query_core) and sound_eligible(candidate_core)):
+        return False
+    differ = [(a, b) for a, b in zip(query_core, candidate_core, strict=True) if a != b]
+    return len(differ) == 1 and reading(differ[0][0]) == reading(differ[0][1])
 
 
 @dataclass(frozen=True)
@@ -52,9 +96,12 @@ class CoreCandidate:
 
 
 def typo_distance(query_core: str, candidate_core: str) -> int | None:
-    """The edit distance when it is a plausible one-character typo of a long core, else None."""
+    """The edit distance when it is a plausible one-character typo of a long core (or a homophone slip
+    of a short Chinese one), else None."""
     if not query_core or not candidate_core or query_core == candidate_core:
         return None
+    if homophone_slip(query_core, candidate_core):
+        return 1
     if not (typo_eligible(query_core) and typo_eligible(candidate_core)):
         return None
     # Optimal string alignment: a swapped pair of letters (Mircosoft) is one edit, as people make it.

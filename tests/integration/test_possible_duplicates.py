@@ -117,3 +117,42 @@ class TestCheckRoundTrips:
         assert len(checkouts) == 1
         if not db.is_sqlite:  # autocommit: psycopg sends no BEGIN / ROLLBACK round trips
             assert autocommit == [True] * 4
+
+
+class TestHomophoneSlips:
+    """Short Chinese cores: the pinyin keyboard's slip (same syllable, wrong character) is a possible duplicate."""
+
+    def test_a_homophone_of_a_short_core_is_held_back(self, container):
+        container.service.execute(actor("U1"), Register("腾讯科技（深圳）有限公司"))
+        result = container.service.execute(actor("U2"), Register("腾迅科技有限公司"))
+        assert (result.kind, [(m.name, m.reason, m.reason_value) for m in result.matches]) == (
+            "possible", [("腾讯科技（深圳）有限公司", "typo", "腾讯")])
+        found = container.service.execute(actor("U2"), Check("哇哈哈"))
+        assert found.kind == "not_found"
+        container.service.execute(actor("U1"), Register("杭州娃哈哈集团有限公司"))
+        found = container.service.execute(actor("U2"), Check("哇哈哈"))
+        assert [(m.name, m.reason) for m in found.matches] == [("杭州娃哈哈集团有限公司", "typo")]
+
+    def test_other_sounds_other_cities_and_other_sectors_are_new(self, container):
+        container.service.execute(actor("U1"), Register("小米科技有限责任公司"))
+        container.service.execute(actor("U1"), Register("杭州星辰科技有限公司"))
+        assert container.service.execute(actor("U2"), Register("小麦科技有限公司")).kind == "registered"
+        assert container.service.execute(actor("U2"), Register("晓米餐饮有限公司")).kind == "registered"
+        assert container.service.execute(actor("U2"), Register("苏州星尘科技有限公司")).kind == "registered"
+        assert container.service.execute(actor("U2"), Register("晓米科技有限公司")).kind == "possible"
+
+    def test_the_migration_gives_existing_clients_their_sound_key(self, container, db, database_url):
+        from alembic import command
+
+        from store.migrate import alembic_config, upgrade
+
+        container.service.execute(actor("U1"), Register("腾讯科技（深圳）有限公司"))
+        sound = select(func.count()).select_from(ClientVariant).where(ClientVariant.variant == "~teng xun")
+        assert scalar(db, sound) == 1
+        db.dispose()
+        command.downgrade(alembic_config(database_url), "0005")
+        assert scalar(db, sound) == 0
+        db.dispose()
+        upgrade(database_url)
+        assert scalar(db, sound) == 1
+        assert container.service.execute(actor("U2"), Check("腾迅")).kind == "found"

@@ -11,9 +11,20 @@ class TestVariants:
     def test_a_core_and_each_one_character_deletion(self):
         assert variants("字节跳动") == {"字节跳动", "节跳动", "字跳动", "字节动", "字节跳"}
 
-    @pytest.mark.parametrize("core", ["小米", "字节跳", "apple", ""])
+    @pytest.mark.parametrize("core", ["米", "apple", "ab", ""])
     def test_cores_too_short_for_typos_have_none(self, core):
         assert variants(core) == frozenset()
+
+    @pytest.mark.parametrize("core, key", [("小米", "~xiao mi"), ("字节跳", "~zi jie tiao"), ("腾讯", "~teng xun")])
+    def test_short_chinese_cores_have_only_their_sound_key(self, core, key):
+        assert variants(core) == {key}
+
+    @pytest.mark.parametrize("query, stored", [("腾迅", "腾讯"), ("哇哈哈", "娃哈哈"), ("晓米", "小米")])
+    def test_homophone_slips_share_the_sound_key(self, query, stored):
+        assert variants(query) == variants(stored)
+
+    def test_other_readings_do_not(self):
+        assert not variants("小麦") & variants("小米")
 
     @pytest.mark.parametrize("query, stored", [
         ("字节跳东", "字节跳动"),      # substitution
@@ -42,6 +53,12 @@ class TestTypo:
         ("字节动跳", "字节跳动", 1),           # a swapped pair is one slip of the hand
         ("字节跳", "字节跳动科", None),        # two edits
         ("mircosoft", "microsoft", 1),
+        ("腾迅", "腾讯", 1),                  # a short core: same syllable, wrong character
+        ("哇哈哈", "娃哈哈", 1),
+        ("小麦", "小米", None),                # another syllable is another name
+        ("迅腾", "腾讯", None),                # not one slip
+        ("哇哈", "娃哈哈", None),              # a short core with a character dropped
+        ("wahaha", "娃哈哈", None),
     ])
     def test_only_plausible_one_character_typos_of_long_cores(self, query, stored, distance):
         assert typo_distance(query, stored) == distance
