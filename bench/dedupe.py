@@ -60,6 +60,7 @@ from bot.near_misses import name_variants  # noqa: E402
 from bot.policy import parse_policy  # noqa: E402
 from bot.rules.fuzzy import MAX_CANDIDATES, is_cjk, variants  # noqa: E402
 from bot.rules.identity import Identity, IdentityKey, IdentityProblem, query_for  # noqa: E402
+from bot.rules.name_types import NormalizedName  # noqa: E402
 from bot.rules.names import normalize_name  # noqa: E402
 from bot.rules.registration import KeyHit, key_matches  # noqa: E402
 from bot.service import FIRST_STAGE, Actor, Service  # noqa: E402
@@ -150,8 +151,9 @@ class DedupeNames(Names):
         self.draws += 1
         return super().name()
 
-    def matches(self, keys: tuple[IdentityKey, ...]) -> bool:
-        """Would ``match_clients`` (the service's exact-key decision) match an already stored client?"""
+    def matches(self, keys: tuple[IdentityKey, ...], name: NormalizedName | None = None) -> bool:
+        """Would ``match_clients`` (the service's exact-key decision) match an already stored client?
+        (Possible duplicates are allowed: at a million names many short cores sound alike.)"""
         for key in keys:
             stored = self.stored.get(f"{key.kind.value}\x1f{key.value}")
             if stored is None:
@@ -175,12 +177,6 @@ class DedupeNames(Names):
 
 
 # -- the database ------------------------------------------------------------------------------------
-
-
-
-
-
-
 
 
 @dataclass

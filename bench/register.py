@@ -35,9 +35,11 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from bot.clock import SystemClock  # noqa: E402
 from bot.commands import Check, Register  # noqa: E402
-from bot.near_misses import remember_variants  # noqa: E402
+from bot.near_misses import name_variants, remember_variants  # noqa: E402
 from bot.policy import parse_policy  # noqa: E402
+from bot.rules.fuzzy import CoreCandidate, possible_duplicates  # noqa: E402
 from bot.rules.identity import Identity, IdentityKey, IdentityProblem, build_identity  # noqa: E402
+from bot.rules.name_types import NormalizedName  # noqa: E402
 from bot.rules.registration import KeyHit, match_clients  # noqa: E402
 from bot.service import FIRST_STAGE, Actor, Service  # noqa: E402
 from store.db import create_database, normalize_url  # noqa: E402
@@ -86,6 +88,7 @@ class Names:
         self.rng = rng
         self.policy = policy
         self.index: dict[tuple[str, str], list[KeyHit]] = {}
+        self.near: dict[str, list[CoreCandidate]] = {}  # deletion variant or sound key → cores stored under it
         self.phones: set[str] = set()
         self._next_id = 1
 
@@ -120,9 +123,15 @@ class Names:
             if number not in self.phones:
                 return number
 
-    def matches(self, keys: tuple[IdentityKey, ...]) -> bool:
+    def matches(self, keys: tuple[IdentityKey, ...], name: NormalizedName | None = None) -> bool:
+        """Would the service match a stored client: by an exact key, or as a possible duplicate (typo rule)?"""
         hits = [hit for key in keys for hit in self.index.get((key.kind.value, key.value), ())]
-        return bool(match_clients(keys, hits))
+        if match_clients(keys, hits):
+            return True
+        if name is None:
+            return False
+        candidates = [c for v in name_variants((name,)) for c in self.near.get(v, ())]
+        return bool(possible_duplicates(name.core, name.region, name.sectors, candidates))
 
     def fresh(self, with_phone: float) -> tuple[str, str | None, Identity]:
         """A name (and maybe a phone) that the service would register as new; remembered from now on."""
@@ -133,7 +142,7 @@ class Names:
                 identity = build_identity(name, self.policy.identity, phone=phone)
             except IdentityProblem:
                 continue
-            if self.matches(identity.keys):
+            if self.matches(identity.keys, identity.name):
                 continue
             self.remember(identity, phone)
             return name, phone, identity
@@ -143,6 +152,9 @@ class Names:
         for key in identity.keys:
             self.index.setdefault((key.kind.value, key.value), []).append(
                 KeyHit(cid, key.kind, key.value, key.qualifier))
+        name = identity.name
+        for v in name_variants((name,)):
+            self.near.setdefault(v, []).append(CoreCandidate(cid, name.core, name.region or "", name.sectors))
         if phone:
             self.phones.add(phone)
 
