@@ -24,6 +24,8 @@ from rapidfuzz.distance import OSA
 from bot.rules.regions import regions_compatible
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# A different number is a different body, not a slip: 中建三局 / 中建八局, 一汽 / 二汽, Studio 7 / Studio 8.
+_NUMERALS = frozenset("0123456789零一二三四五六七八九十百千万两")
 
 MIN_CJK_TYPO_CORE = 4     # 字节跳动 vs 字节跳东; shorter cores differ by meaning, not by typos
 MIN_LATIN_TYPO_CORE = 6   # bytedance vs bytedanse
@@ -106,7 +108,13 @@ def typo_distance(query_core: str, candidate_core: str) -> int | None:
         return None
     # Optimal string alignment: a swapped pair of letters (Mircosoft) is one edit, as people make it.
     distance = OSA.distance(query_core, candidate_core, score_cutoff=1)
-    return distance if distance == 1 else None
+    if distance != 1 or _numbers_differ(query_core, candidate_core):
+        return None
+    return distance
+
+
+def _numbers_differ(a: str, b: str) -> bool:
+    return sorted(ch for ch in a if ch in _NUMERALS) != sorted(ch for ch in b if ch in _NUMERALS)
 
 
 def possible_duplicates(query_core: str, query_region: str | None, query_sectors: frozenset[str],

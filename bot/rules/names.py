@@ -98,6 +98,16 @@ def take_bracketed_regions(text: str) -> tuple[str, list[str]]:
     return _BRACKETS.sub(repl, text), regions
 
 
+_TRAILING_NOTE = re.compile(r"\s*[(\[{][^()\[\]{}]*[)\]}]\s*$")
+
+
+def drop_trailing_note(text: str) -> str:
+    """A bracket closing a Latin-script name is a note about it, not part of it: Toyota Motor Corporation
+    (Japan), Bayer AG (Leverkusen, Germany). Chinese names keep theirs (（筹）, （北京）) for the rules above."""
+    rest = _TRAILING_NOTE.sub("", text)
+    return rest if rest.strip() else text
+
+
 def take_country_word(text: str) -> tuple[str, bool]:
     """A leading 中国 is a scope, not a place: 中国工商银行 → 工商银行 (at least two characters left)."""
     for word in COUNTRY_WORDS:
@@ -273,8 +283,10 @@ def normalize_name(raw: str) -> NormalizedName | None:
     A result with ``generic`` set names no company (网络科技有限公司, 北京有限公司): it must not be
     registered or matched.
     """
-    text, regions = take_bracketed_regions(prepare(raw))
-    if not _CJK.search(text):
+    text = prepare(raw)
+    latin = not _CJK.search(text)
+    text, regions = take_bracketed_regions(drop_trailing_note(text) if latin else text)
+    if latin:
         return normalize_latin(text, regions)
     text = strip_punctuation(text)
     if not text:

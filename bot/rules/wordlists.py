@@ -66,12 +66,12 @@ _SECTORS: dict[str, tuple[str, ...]] = {
     "trade": ("电子商务", "贸易", "商贸", "进出口", "国际贸易", "商务", "电商", "外贸", "销售"),
     "retail": ("百货", "超市", "零售", "连锁", "商业"),
     "industry": ("实业", "工业", "制造", "机械", "设备", "材料", "化工", "新材料", "重工", "钢铁", "建材",
-                 "电气", "仪器", "仪表", "模具", "包装", "印刷", "制作所",
+                 "电气", "仪器", "仪表", "模具", "包装", "印刷", "制作所", "玻璃", "汽车玻璃",
                  "工程机械"),
     "energy": ("新能源", "能源", "电力", "光伏", "电池", "石油", "石化", "天然气", "燃气", "电网", "环保", "节能"),
     "service": ("咨询", "管理", "服务", "企业管理", "人力资源", "会计师", "律师", "顾问", "检测", "认证"),
     "general": ("发展", "国际", "创新", "开发", "企业", "产业"),
-    "media": ("广告", "文化传媒", "传媒", "文化", "影视", "文化传播", "传播", "娱乐", "影业", "游戏", "动漫", "出版"),
+    "media": ("广告", "文化创意", "文创", "文化传媒", "传媒", "文化", "影视", "文化传播", "传播", "娱乐", "影业", "游戏", "动漫", "出版"),
     "education": ("教育", "培训"),
     "health": ("医药", "医疗", "生物", "健康", "制药", "药业", "生物医药", "生物技术", "生物医疗", "医疗器械",
                "医疗电子", "大药房", "药房", "基因"),
@@ -82,7 +82,7 @@ _SECTORS: dict[str, tuple[str, ...]] = {
     "trust": ("信托",),
     "investment": ("投资", "资产管理", "创业投资", "股权投资", "资本", "创投"),
     "finance": ("金融", "支付", "消费金融", "小额贷款", "融资租赁", "租赁", "担保"),
-    "food": ("餐饮", "食品", "饮品", "酒业", "乳业", "乳品", "调味", "饮料", "啤酒", "茶业", "粮油", "酒"),
+    "food": ("餐饮", "食品", "饮品", "酒业", "乳业", "乳品", "调味", "饮料", "啤酒", "茶业", "粮油", "酒", "味业"),
     "agriculture": ("农业", "农牧", "畜牧", "种业", "水产"),
     "logistics": ("物流", "供应链", "运输", "快递", "速运", "快运", "速递", "货运", "航运", "海运"),
     "construction": ("建设", "工程", "建筑", "装饰", "园林"),
@@ -93,7 +93,7 @@ _SECTORS: dict[str, tuple[str, ...]] = {
     "fashion": ("服饰", "服装", "鞋业"),
     "consumer": ("体育用品", "体育", "用品", "化妆品", "日化"),
     "home": ("家居", "家具"),
-    "appliance": ("电器", "家电"),
+    "appliance": ("电器", "家电", "厨具", "厨电"),
 }
 CJK_INDUSTRY: dict[str, str] = {word: sector for sector, words in _SECTORS.items() for word in words}
 
@@ -108,4 +108,7 @@ LATIN_INDUSTRY: dict[str, str] = {
     "pharma": "health", "logistics": "logistics", "foods": "food", "food": "food", "motors": "auto",
     "motor": "auto", "automotive": "auto", "airlines": "aviation", "airline": "aviation",
     "airways": "aviation", "stores": "retail", "store": "retail", "platforms": "tech", "semiconductor": "tech", "semiconductors": "tech",
+    "electric": "industry", "electrical": "industry", "chemical": "industry", "chemicals": "industry",
+    "steel": "industry", "tyres": "auto", "tires": "auto", "tyre": "auto", "tire": "auto", "medical": "health",
+    "biomedical": "health", "healthcare": "health", "bio": "health",
 }

@@ -59,6 +59,9 @@ class TestTypo:
         ("迅腾", "腾讯", None),                # not one slip
         ("哇哈", "娃哈哈", None),              # a short core with a character dropped
         ("wahaha", "娃哈哈", None),
+        ("建筑第八工程局", "建筑第三工程局", None),  # a different number is a different body
+        ("studio7games", "studio8games", None),
+        ("中建第三局", "中建第三居", 1),
     ])
     def test_only_plausible_one_character_typos_of_long_cores(self, query, stored, distance):
         assert typo_distance(query, stored) == distance

@@ -264,6 +264,16 @@ class TestNormalizeName:
         ("Shenzhen Airlines Co., Ltd.", "shenzhenairlines", "", None, {"aviation"}),
         ("Bank of China Limited", "bankofchina", "bankofchina", None, set()),
         ("HSBC Bank (China) Company Limited Beijing Branch", "hsbcbank", "hsbc", None, {"bank"}),
+        ("Toyota Motor Corporation (Japan)", "toyotamotor", "toyota", None, {"auto"}),  # a closing note goes
+        ("Bayer AG (Leverkusen, Germany)", "bayer", "bayer", None, set()),
+        ("Schneider Electric SE", "schneiderelectric", "schneider", None, {"industry"}),
+        ("Michelin Tyres", "michelintyres", "michelin", None, {"auto"}),
+        ("Shenzhen Mindray Bio-Medical Electronics Co., Ltd.", "mindraybiomedicalelectronics", "mindray", "深圳",
+         {"health", "tech"}),
+        ("福耀汽车玻璃", "福耀汽车玻璃", "福耀", None, {"industry"}),
+        ("佛山市海天味业", "海天味业", "海天", "佛山", {"food"}),
+        ("北京泡泡玛特文化创意有限公司", "泡泡玛特文化创意", "泡泡玛特", "北京", {"media"}),
+        ("方太厨具", "方太厨具", "方太", None, {"appliance"}),
     ])
     def test_body_core_region_sectors(self, raw, body, core, region, sectors):
         name = normalize_name(raw)
