@@ -28,6 +28,7 @@ ZH: dict[str, str] = {
     "reason.name": "公司名相同 {value}",
     "reason.core": "核心字号相同「{value}」",
     "reason.typo": "与「{value}」只差一个字",
+    "reason.prefix": "与「{value}」开头相同，可能是简称",
     # stages
     "stage.lead": "线索", "stage.discovery": "需求挖掘", "stage.demo": "演示", "stage.proposal": "方案报价",
     "stage.negotiation": "商务谈判", "stage.won": "赢单", "stage.lost": "丢单", "stage.hold": "搁置",
@@ -115,6 +116,7 @@ EN: dict[str, str] = {
     "reason.name": "same name {value}",
     "reason.core": "same core name “{value}”",
     "reason.typo": "one character from “{value}”",
+    "reason.prefix": "starts like “{value}” (a short name?)",
     "stage.lead": "lead", "stage.discovery": "discovery", "stage.demo": "demo", "stage.proposal": "proposal",
     "stage.negotiation": "negotiation", "stage.won": "won", "stage.lost": "lost", "stage.hold": "on hold",
     "error.title": "⚠️ Please check your input",

@@ -8,26 +8,38 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.rules.fuzzy import MAX_CANDIDATES, possible_duplicates, variants
+from bot.rules.fuzzy import MAX_CANDIDATES, NearMiss, lookups, possible_duplicates, variants
 from bot.rules.names import NormalizedName
 from store.repos import Repos
 
 
+def bare(name: NormalizedName) -> bool:
+    """A name typed as just its core: no region, industry word or legal form (字节, 海康)."""
+    return name.body == name.core and name.region is None and not name.legal_forms and not name.branch
+
+
 def name_variants(names: Iterable[NormalizedName]) -> frozenset[str]:
-    return frozenset().union(*(variants(n.core) for n in names))
+    """What the names are stored under in client_variant."""
+    return frozenset().union(*(variants(n.core, bare(n)) for n in names))
+
+
+def name_lookups(names: Iterable[NormalizedName]) -> frozenset[str]:
+    """What a query with these names searches client_variant for."""
+    return frozenset().union(*(lookups(n.core, bare(n)) for n in names))
 
 
 def find_near_misses(repos: Repos, tenant: str, names: tuple[NormalizedName, ...], *,
-                     after_client_id: int | None = None) -> dict[int, tuple[str, int]]:
-    """Client id → (its core, edit distance) for clients whose core looks like a typo of a name's core."""
-    wanted = name_variants(names)
+                     after_client_id: int | None = None) -> dict[int, NearMiss]:
+    """Client id → its near miss, for clients whose core looks like a typo of a name's core or shares
+    its short start."""
+    wanted = name_lookups(names)
     if not wanted:  # cores too short for the typo rule: nothing to look up
         return {}
     candidates = repos.clients.near_candidates(tenant, wanted, limit=MAX_CANDIDATES, after_client_id=after_client_id)
-    found: dict[int, tuple[str, int]] = {}
+    found: dict[int, NearMiss] = {}
     for name in names:
         for client_id, hit in possible_duplicates(name.core, name.region, name.sectors, candidates).items():
-            if client_id not in found or hit[1] < found[client_id][1]:
+            if client_id not in found or hit.distance < found[client_id].distance:
                 found[client_id] = hit
     return found
 

@@ -47,7 +47,7 @@ from store.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 SCORES = {KeyKind.CREDIT_CODE: 100, KeyKind.PHONE: 100, KeyKind.DOMAIN: 95, KeyKind.NAME: 100, KeyKind.CORE: 90,
-          KeyKind.TYPO: 80}
+          KeyKind.TYPO: 80, KeyKind.PREFIX: 70}
 FIRST_STAGE = "lead"
 
 

@@ -25,7 +25,8 @@ class KeyKind(StrEnum):
     DOMAIN = "domain"
     NAME = "name"
     CORE = "core"
-    TYPO = "typo"  # not a stored key: a near miss of a core, found through the gram table
+    TYPO = "typo"      # not stored keys: near misses of a core, found through the variant table
+    PREFIX = "prefix"  # a short name that starts a long core (字节 / 字节跳动)
 
 
 # Punctuation is allowed in a name (it is stripped when matching); these characters never occur in

@@ -7,11 +7,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.policy import ProtectionPolicy
+from bot.rules.fuzzy import NearMiss
 from bot.rules.identity import IdentityKey, KeyKind
 from bot.rules.regions import regions_compatible
 
 # The strongest evidence first: it is the reason a match reports.
-EVIDENCE_ORDER = (KeyKind.CREDIT_CODE, KeyKind.PHONE, KeyKind.DOMAIN, KeyKind.NAME, KeyKind.CORE, KeyKind.TYPO)
+EVIDENCE_ORDER = (KeyKind.CREDIT_CODE, KeyKind.PHONE, KeyKind.DOMAIN, KeyKind.NAME, KeyKind.CORE, KeyKind.TYPO,
+                  KeyKind.PREFIX)
 
 
 @dataclass(frozen=True)
@@ -93,10 +95,10 @@ def protection_until(now: datetime, policy: ProtectionPolicy) -> datetime:
     return now + timedelta(days=policy.days)
 
 
-def near_misses(possible: dict[int, tuple[str, int]], matches: dict[int, Evidence]) -> dict[int, Evidence]:
-    """Typo candidates as evidence, leaving out clients that already match exactly."""
-    return {cid: Evidence(KeyKind.TYPO, core, distance)
-            for cid, (core, distance) in possible.items() if cid not in matches}
+def near_misses(possible: dict[int, NearMiss], matches: dict[int, Evidence]) -> dict[int, Evidence]:
+    """Near misses (typos, shared starts) as evidence, leaving out clients that already match exactly."""
+    return {cid: Evidence(KeyKind(miss.kind), miss.core, miss.distance)
+            for cid, miss in possible.items() if cid not in matches}
 
 
 def decide_registration(
@@ -116,8 +118,8 @@ def decide_registration(
         if possible:
             client_id, evidence = min(possible.items(), key=lambda item: (item[1].distance, item[0]))
             if not justified:
-                return RegistrationDecision(Outcome.POSSIBLE, "registration.possible_duplicate.typo", client_id,
-                                            evidence, until)
+                return RegistrationDecision(Outcome.POSSIBLE, f"registration.possible_duplicate.{evidence.kind}",
+                                            client_id, evidence, until)
             return RegistrationDecision(Outcome.NEW, "registration.justified_over_possible", client_id, evidence,
                                         until)
         return RegistrationDecision(Outcome.NEW, "registration.no_match", protected_until=until)

@@ -69,7 +69,7 @@ class TestPossibleDuplicate:
         container.service.execute(actor("U1"), Register("北京字节跳动科技有限公司", aliases=("ByteDance",)))
         with db.engine.connect() as conn:
             stored = {v for (v,) in conn.execute(select(ClientVariant.variant))}
-        assert stored == {"字节跳动", "节跳动", "字跳动", "字节动", "字节跳", "bytedance", "ytedance", "btedance",
+        assert stored == {"字节跳动", "节跳动", "字跳动", "字节动", "字节跳", "^字节", "^字节跳", "bytedance", "ytedance", "btedance",
                           "byedance", "bytdance", "byteance", "bytednce", "bytedace", "bytedane", "bytedanc"}
 
     def test_a_client_registered_after_candidate_retrieval_is_still_caught_under_the_lock(self, container):
@@ -119,6 +119,27 @@ class TestCheckRoundTrips:
             assert autocommit == [True] * 4
 
 
+class TestShortStarts:
+    """A short name typed bare (字节, 海康) and a long core starting with it: a possible duplicate, either order."""
+
+    def test_check_and_register_a_short_start(self, container):
+        container.service.execute(actor("U1"), Register("北京字节跳动科技有限公司"))
+        found = container.service.execute(actor("U2"), Check("字节"))
+        assert [(m.name, m.reason, m.reason_value, m.score) for m in found.matches] == [
+            ("北京字节跳动科技有限公司", "prefix", "字节跳动", 70)]
+        held = container.service.execute(actor("U2"), Register("字节"))
+        assert (held.kind, held.data["rule"]) == ("possible", "registration.possible_duplicate.prefix")
+        container.service.execute(actor("U1"), Register("海康"))
+        held = container.service.execute(actor("U2"), Register("杭州海康威视数字技术股份有限公司"))
+        assert (held.kind, [m.name for m in held.matches]) == ("possible", ["海康"])
+
+    def test_a_core_with_words_around_it_is_not_a_short_name(self, container):
+        container.service.execute(actor("U1"), Register("招商银行股份有限公司"))
+        container.service.execute(actor("U1"), Register("完美（中国）有限公司"))
+        assert container.service.execute(actor("U2"), Register("招商蛇口")).kind == "registered"
+        assert container.service.execute(actor("U2"), Register("完美日记")).kind == "registered"
+
+
 class TestHomophoneSlips:
     """Short Chinese cores: the pinyin keyboard's slip (same syllable, wrong character) is a possible duplicate."""
 
@@ -141,18 +162,21 @@ class TestHomophoneSlips:
         assert container.service.execute(actor("U2"), Register("苏州星尘科技有限公司")).kind == "registered"
         assert container.service.execute(actor("U2"), Register("晓米科技有限公司")).kind == "possible"
 
-    def test_the_migration_gives_existing_clients_their_sound_key(self, container, db, database_url):
+    def test_the_migration_gives_existing_clients_their_sound_key_and_starts(self, container, db, database_url):
         from alembic import command
 
         from store.migrate import alembic_config, upgrade
 
         container.service.execute(actor("U1"), Register("腾讯科技（深圳）有限公司"))
-        sound = select(func.count()).select_from(ClientVariant).where(ClientVariant.variant == "~teng xun")
-        assert scalar(db, sound) == 1
+        container.service.execute(actor("U1"), Register("字节"))
+        container.service.execute(actor("U1"), Register("杭州海康威视数字技术股份有限公司"))
+        sound = select(func.count()).select_from(ClientVariant).where(
+            ClientVariant.variant.in_(["~teng xun", "~zi jie", "=字节", "^海康", "^海康威"]))
+        assert scalar(db, sound) == 5
         db.dispose()
         command.downgrade(alembic_config(database_url), "0005")
         assert scalar(db, sound) == 0
         db.dispose()
         upgrade(database_url)
-        assert scalar(db, sound) == 1
+        assert scalar(db, sound) == 5
         assert container.service.execute(actor("U2"), Check("腾迅")).kind == "found"

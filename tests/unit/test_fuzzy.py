@@ -1,15 +1,24 @@
-"""Gram extraction and the typo rule."""
+"""Variants and lookups of the near-miss table, the typo rule and the short-start rule."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.rules.fuzzy import CoreCandidate, possible_duplicates, typo_distance, variants
+from bot.rules.fuzzy import CoreCandidate, NearMiss, lookups, possible_duplicates, short_start, typo_distance, variants
 
 
 class TestVariants:
-    def test_a_core_and_each_one_character_deletion(self):
-        assert variants("字节跳动") == {"字节跳动", "节跳动", "字跳动", "字节动", "字节跳"}
+    def test_a_core_each_one_character_deletion_and_its_short_starts(self):
+        assert variants("字节跳动") == {"字节跳动", "节跳动", "字跳动", "字节动", "字节跳", "^字节", "^字节跳"}
+        assert variants("bytedance") == {"bytedance", *("bytedance"[:i] + "bytedance"[i + 1:] for i in range(9))}
+
+    def test_a_long_core_looks_up_its_starts_as_short_names(self):
+        assert lookups("字节跳动") == {"字节跳动", "节跳动", "字跳动", "字节动", "字节跳", "=字节", "=字节跳"}
+
+    def test_a_short_name_typed_bare_is_stored_and_looks_up_as_a_start(self):
+        assert variants("字节", bare=True) == {"~zi jie", "=字节"}
+        assert lookups("字节", bare=True) == {"~zi jie", "^字节"}
+        assert variants("字节") == lookups("字节") == {"~zi jie"}  # a core with words around it is not
 
     @pytest.mark.parametrize("core", ["米", "apple", "ab", ""])
     def test_cores_too_short_for_typos_have_none(self, core):
@@ -35,10 +44,10 @@ class TestVariants:
         ("bytedance", "bytedancee"),
     ])
     def test_every_one_edit_pair_shares_a_variant(self, query, stored):
-        assert variants(query) & variants(stored)
+        assert lookups(query) & variants(stored)
 
     def test_two_edits_apart_share_none_in_general(self):
-        assert not variants("阿里巴巴") & variants("阿里爸妈")
+        assert not lookups("阿里巴巴") & variants("阿里爸妈")
 
 
 class TestTypo:
@@ -70,4 +79,23 @@ class TestTypo:
         cands = [CoreCandidate(1, "星辰宇航", "杭州", frozenset({"tech"})),
                  CoreCandidate(2, "星辰宇航", "", frozenset({"bank"})),
                  CoreCandidate(3, "星辰宇航", "", frozenset())]
-        assert possible_duplicates("星辰宇行", "苏州", frozenset({"tech"}), cands) == {3: ("星辰宇航", 1)}
+        assert possible_duplicates("星辰宇行", "苏州", frozenset({"tech"}), cands) == {3: NearMiss("星辰宇航", 1, "typo")}
+
+
+class TestShortStart:
+    @pytest.mark.parametrize("query, candidate, expected", [
+        (("字节", frozenset()), ("字节跳动", frozenset({"tech"})), True),
+        (("海康威视", frozenset({"tech"})), ("海康", frozenset()), True),       # either order
+        (("招商", frozenset({"bank"})), ("招商蛇口", frozenset()), False),     # the short side has an industry
+        (("字节", frozenset()), ("字节跳", frozenset()), False),               # the long side is not long
+        (("跳动", frozenset()), ("字节跳动", frozenset()), False),             # not its start
+        (("byte", frozenset()), ("bytedance", frozenset()), False),           # Chinese only
+    ])
+    def test_a_bare_short_name_that_starts_a_long_core(self, query, candidate, expected):
+        assert short_start(query, candidate) is expected
+
+    def test_a_typo_is_preferred_and_sectors_still_prove_difference(self):
+        cands = [CoreCandidate(1, "字节跳动", "", frozenset({"tech"})), CoreCandidate(2, "字节美食", "", frozenset())]
+        assert possible_duplicates("字节", None, frozenset(), cands) == {
+            1: NearMiss("字节跳动", 2, "prefix"), 2: NearMiss("字节美食", 2, "prefix")}
+        assert possible_duplicates("字节", None, frozenset({"food"}), cands) == {}

@@ -1,7 +1,8 @@
-"""sound keys for short Chinese cores (homophone slips: 腾讯 vs 腾迅)
+"""sound keys and short starts of Chinese cores (腾讯 vs 腾迅, 字节 vs 字节跳动)
 
-Existing clients whose core is 2–3 Chinese characters get its sound key in client_variant, as
-``bot.rules.fuzzy.variants`` now stores for new ones.
+Existing clients get in client_variant what ``bot.rules.fuzzy.variants`` now stores for new ones
+besides the deletions: the sound key of a 2–3 character Chinese core (and its short-name form when the
+name was typed bare), the short starts (^字节, ^字节跳) of a long Chinese core.
 
 Revision ID: 0006
 Revises: 0005
@@ -18,16 +19,26 @@ branch_labels = None
 depends_on = None
 
 
+MARKS = ("~", "^", "=")  # bot.rules.fuzzy SOUND_MARK, START_MARK, SHORT_MARK
+
+
 def upgrade() -> None:
-    from bot.rules.fuzzy import sound_eligible, sound_key
+    from bot.rules.fuzzy import variants
 
     conn = op.get_bind()
-    rows = conn.execute(sa.text("SELECT DISTINCT tenant, client_id, value FROM client_key WHERE kind = 'core'"))
+    # A core key's name key with the same value and no region means the name was typed bare (字节).
+    rows = conn.execute(sa.text(
+        "SELECT c.tenant, c.client_id, c.value, EXISTS (SELECT 1 FROM client_key n WHERE n.client_id = c.client_id"
+        " AND n.kind = 'name' AND n.value = c.value AND n.qualifier = '') AND cl.region IS NULL"
+        " AND (cl.name = c.value OR lower(cl.name) = c.value) FROM client_key c JOIN client cl ON cl.id = c.client_id"
+        " WHERE c.kind = 'core'"))
     table = sa.table('client_variant', sa.column('tenant'), sa.column('variant'), sa.column('client_id'))
-    batch = []
-    for tenant, client_id, core in rows.fetchall():
-        if sound_eligible(core):
-            batch.append({"tenant": tenant, "variant": sound_key(core), "client_id": client_id})
+    batch, seen = [], set()
+    for tenant, client_id, core, bare in rows.fetchall():
+        for variant in variants(core, bool(bare)):
+            if variant[0] in MARKS and (tenant, variant, client_id) not in seen:
+                seen.add((tenant, variant, client_id))
+                batch.append({"tenant": tenant, "variant": variant, "client_id": client_id})
         if len(batch) >= 10_000:
             op.bulk_insert(table, batch)
             batch = []
@@ -36,6 +47,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    from bot.rules.fuzzy import SOUND_MARK
-
-    op.execute(sa.text("DELETE FROM client_variant WHERE variant LIKE :mark").bindparams(mark=SOUND_MARK + "%"))
+    for mark in MARKS:
+        op.execute(sa.text("DELETE FROM client_variant WHERE variant LIKE :mark").bindparams(mark=mark + "%"))
