@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.rules.fuzzy import MAX_CANDIDATES, NearMiss, lookups, possible_duplicates, variants
+from bot.rules.fuzzy import MAX_CANDIDATES, CoreCandidate, NearMiss, lookups, possible_duplicates, variants
 from bot.rules.names import NormalizedName
 from store.repos import Repos
 
@@ -36,6 +36,10 @@ def find_near_misses(repos: Repos, tenant: str, names: tuple[NormalizedName, ...
     if not wanted:  # cores too short for the typo rule: nothing to look up
         return {}
     candidates = repos.clients.near_candidates(tenant, wanted, limit=MAX_CANDIDATES, after_client_id=after_client_id)
+    return score_near_misses(names, candidates)
+
+
+def score_near_misses(names: tuple[NormalizedName, ...], candidates: list[CoreCandidate]) -> dict[int, NearMiss]:
     found: dict[int, NearMiss] = {}
     for name in names:
         for client_id, hit in possible_duplicates(name.core, name.region, name.sectors, candidates).items():

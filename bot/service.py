@@ -33,10 +33,11 @@ from bot.commands import (
 )
 from bot.i18n import t
 from bot.messages import MatchView, Result
-from bot.near_misses import find_near_misses, remember_variants
+from bot.near_misses import find_near_misses, name_lookups, remember_variants, score_near_misses
 from bot.pipeline import PipelineService
 from bot.policy import Policy
 from bot.present import HELP_TOPICS, present
+from bot.rules.fuzzy import MAX_CANDIDATES
 from bot.rules.identity import Identity, IdentityProblem, KeyKind, build_identity, query_for
 from bot.rules.registration import Evidence, Outcome, decide_registration, match_clients, near_misses
 from store.db import Database
@@ -261,11 +262,10 @@ class Service:
             return self._check(uow.repos, me, query, cmd)
 
     def _check(self, repos: Repos, me: MemberView, query, cmd: Check) -> Result:
-        hits = repos.clients.key_hits(me.tenant, query.keys)
+        names = (query.name,) if query.name is not None else ()
+        hits, candidates = repos.clients.lookup(me.tenant, query.keys, name_lookups(names), limit=MAX_CANDIDATES)
         matches = match_clients(query.keys, hits)
-        if query.name is not None:
-            near = find_near_misses(repos, me.tenant, (query.name,))
-            matches = {**matches, **near_misses(near, matches)}
+        matches = {**matches, **near_misses(score_near_misses(names, candidates), matches)}
         views = self._match_views(repos, me.tenant, matches)
         kind = "found" if views else "not_found"
         return Result(True, kind, f"check.{'found' if views else 'none'}",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, literal, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -68,7 +68,9 @@ class Teams:
 
 _MANAGER = aliased(Member, name="manager")
 # Built once: every command reads its caller, and building the statement cost more than running it.
-_MEMBER_VIEW = (select(Member, Team, _MANAGER.user_id).join(Team, Team.id == Member.team_id)
+_MEMBER_VIEW = (select(Member.id, Member.tenant, Member.platform, Member.user_id, Member.display_name, Member.role,
+                       Team.id, Team.key, Team.name, Team.timezone, Team.locale, Team.sync_channel, _MANAGER.user_id)
+                .join(Team, Team.id == Member.team_id)
                 .outerjoin(_MANAGER, _MANAGER.id == Member.manager_id)
                 .where(Member.tenant == bindparam("tenant"), Member.platform == bindparam("platform"),
                        Member.user_id == bindparam("user_id")))
@@ -81,12 +83,11 @@ class Members:
         self.s = session
 
     def view(self, tenant: str, platform: str, user_id: str) -> MemberView | None:
-        row = self.s.execute(_MEMBER_VIEW, {"tenant": tenant, "platform": platform, "user_id": user_id}).first()
-        if row is None:
-            return None
-        m, t, manager_user_id = row
-        return MemberView(m.id, m.tenant, m.platform, m.user_id, m.display_name, m.role, t.id, t.key, t.name,
-                          t.timezone, t.locale, t.sync_channel, manager_user_id)
+        # Columns through the Core connection: every command reads its caller, and ORM loading of two
+        # entities cost more than the query.
+        row = self.s.connection().execute(
+            _MEMBER_VIEW, {"tenant": tenant, "platform": platform, "user_id": user_id}).first()
+        return None if row is None else MemberView(*row)
 
     def ensure(self, tenant: str, platform: str, user_id: str, *, display_name: str, role: str,
                team_id: int, now: datetime) -> None:
@@ -116,12 +117,41 @@ class Members:
             select(Member.id, Member.display_name).where(Member.id.in_(ids)))}
 
 
-def _variant_ids(tenant: str, wanted: list[str], limit: int, after_client_id: int | None):
-    stmt = (select(ClientVariant.client_id).where(ClientVariant.tenant == tenant, ClientVariant.variant.in_(wanted))
-            .distinct().order_by(ClientVariant.client_id).limit(limit))
-    if after_client_id is not None:
-        stmt = stmt.where(ClientVariant.client_id > after_client_id)
-    return stmt
+# Built once (statement building and cache-keying cost more than running them): the clients sharing a
+# variant with the query, after a client id (0: all), and their core keys.
+_VARIANT_IDS = (select(ClientVariant.client_id)
+                .where(ClientVariant.tenant == bindparam("tenant"),
+                       ClientVariant.variant.in_(bindparam("variants", expanding=True)),
+                       ClientVariant.client_id > bindparam("after"))
+                .distinct().order_by(ClientVariant.client_id).limit(bindparam("limit")))
+_CANDIDATE_IN_VARIANTS = ClientKey.client_id.in_(select(_VARIANT_IDS.subquery().c.client_id))
+_KEY_COLUMNS = (ClientKey.client_id, ClientKey.tenant, ClientKey.kind, ClientKey.value, ClientKey.qualifier)
+# Filtered by client id only (its index is the selective one); tenant and kind are checked in Python.
+_NEAR_CANDIDATES = select(*_KEY_COLUMNS).where(_CANDIDATE_IN_VARIANTS)
+# check's whole lookup in one round trip: the exact key hits, then the near-miss candidates' core keys.
+_LOOKUP = union_all(
+    select(literal(0).label("near"), *_KEY_COLUMNS).where(ClientKey.tenant == bindparam("tenant"),
+                                                         ClientKey.value.in_(bindparam("values", expanding=True))),
+    select(literal(1).label("near"), *_KEY_COLUMNS).where(_CANDIDATE_IN_VARIANTS))
+
+
+def _variant_params(tenant: str, wanted: list[str], limit: int, after_client_id: int | None) -> dict[str, Any]:
+    return {"tenant": tenant, "variants": wanted, "limit": limit, "after": after_client_id or 0}
+
+
+def _key_hits(rows: Iterable[tuple], wanted: set[tuple[str, str]]) -> list[KeyHit]:
+    return [KeyHit(cid, KeyKind(kind), value, qualifier) for cid, kind, value, qualifier in rows
+            if (kind, value) in wanted]
+
+
+def _core_candidates(rows: Iterable[tuple], tenant: str) -> list[CoreCandidate]:
+    out = []
+    for cid, key_tenant, kind, core, qualifier in rows:
+        if key_tenant != tenant or kind != KeyKind.CORE.value:
+            continue
+        region, _, sectors = qualifier.partition("|")
+        out.append(CoreCandidate(cid, core, region, frozenset(x for x in sectors.split(",") if x)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -154,9 +184,21 @@ class Clients:
             return []
         # value IN (…) searches ix_client_key_lookup (tenant, value); the kind is checked here, which keeps
         # the statement one cached shape whatever the number of keys.
-        rows = self.s.execute(_KEY_HITS, {"tenant": tenant, "values": sorted({value for _, value in wanted})})
-        return [KeyHit(cid, KeyKind(kind), value, qualifier) for cid, kind, value, qualifier in rows
-                if (kind, value) in wanted]
+        rows = self.s.connection().execute(_KEY_HITS, {"tenant": tenant, "values": sorted({v for _, v in wanted})})
+        return _key_hits(rows, wanted)
+
+    def lookup(self, tenant: str, keys: Iterable[IdentityKey], variants: Iterable[str], *,
+               limit: int) -> tuple[list[KeyHit], list[CoreCandidate]]:
+        """``key_hits`` and ``near_candidates`` in one statement (check's one round trip for clients)."""
+        keys = tuple(keys)
+        near = sorted(set(variants))
+        if not near:
+            return self.key_hits(tenant, keys), []
+        wanted = {(k.kind.value, k.value) for k in keys}
+        rows = self.s.connection().execute(_LOOKUP, {**_variant_params(tenant, near, limit, None),
+                                                     "values": sorted({v for _, v in wanted})}).all()
+        hits = _key_hits(((row[1], *row[3:]) for row in rows if not row[0]), wanted)
+        return hits, _core_candidates((row[1:] for row in rows if row[0]), tenant)
 
     def add(self, client: Client, keys: Iterable[IdentityKey]) -> Client:
         self.s.add(client)
@@ -190,7 +232,7 @@ class Clients:
         wanted = sorted(set(variants))
         if not wanted:
             return []
-        return list(self.s.scalars(_variant_ids(tenant, wanted, limit, after_client_id)))
+        return list(self.s.scalars(_VARIANT_IDS, _variant_params(tenant, wanted, limit, after_client_id)))
 
     def near_candidates(self, tenant: str, variants: Iterable[str], *, limit: int,
                         after_client_id: int | None = None) -> list[CoreCandidate]:
@@ -198,24 +240,15 @@ class Clients:
         wanted = sorted(set(variants))
         if not wanted:
             return []
-        ids = _variant_ids(tenant, wanted, limit, after_client_id).subquery()
-        # Filter by client id only (its index is the selective one) and check tenant and kind here.
-        rows = self.s.execute(select(ClientKey.client_id, ClientKey.tenant, ClientKey.kind, ClientKey.value,
-                                     ClientKey.qualifier).where(ClientKey.client_id.in_(select(ids.c.client_id))))
-        out = []
-        for cid, key_tenant, kind, core, qualifier in rows:
-            if key_tenant != tenant or kind != KeyKind.CORE.value:
-                continue
-            region, _, sectors = qualifier.partition("|")
-            out.append(CoreCandidate(cid, core, region, frozenset(x for x in sectors.split(",") if x)))
-        return out
+        rows = self.s.connection().execute(_NEAR_CANDIDATES, _variant_params(tenant, wanted, limit, after_client_id))
+        return _core_candidates(rows, tenant)
 
     def match_rows(self, tenant: str, ids: Iterable[int]) -> dict[int, MatchRow]:
         """Each client with its open lead's owner, stage and protection, in one statement."""
         ids = sorted(set(ids))
         if not ids:
             return {}
-        rows = self.s.execute(_MATCH_ROWS, {"tenant": tenant, "ids": ids})
+        rows = self.s.connection().execute(_MATCH_ROWS, {"tenant": tenant, "ids": ids})
         return {row.client_id: MatchRow(*row) for row in rows}
 
     def max_id(self, tenant: str) -> int:

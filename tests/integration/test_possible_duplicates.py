@@ -85,9 +85,9 @@ class TestPossibleDuplicate:
 
 
 class TestCheckRoundTrips:
-    """check is typed before every call: one connection, no transaction on PostgreSQL, four statements."""
+    """check is typed before every call: one connection, no transaction on PostgreSQL, three statements."""
 
-    def test_check_reads_caller_keys_candidates_and_owners_in_four_statements(self, container, db):
+    def test_check_reads_caller_lookup_and_owners_in_three_statements(self, container, db):
         from sqlalchemy import event
 
         container.service.execute(actor("U1"), Register("北京字节跳动科技有限公司"))
@@ -113,10 +113,10 @@ class TestCheckRoundTrips:
         assert result.kind == "found" and [(m.name, m.owner) for m in result.matches] == [
             ("北京字节跳动科技有限公司", "张三")]
         issued = [s for s in statements if not s.lstrip().upper().startswith(("BEGIN", "ROLLBACK"))]
-        assert len(issued) == 4, issued  # caller, key hits, near-miss candidates, match rows
+        assert len(issued) == 3, issued  # caller; key hits and near-miss candidates; match rows
         assert len(checkouts) == 1
         if not db.is_sqlite:  # autocommit: psycopg sends no BEGIN / ROLLBACK round trips
-            assert autocommit == [True] * 4
+            assert autocommit == [True] * 3
 
 
 class TestShortStarts:
