@@ -14,7 +14,7 @@
    cores, misses), the ``variant_candidates`` stage alone, and two baselines on the same data and queries:
    ``name LIKE '%core%'`` and ``rapidfuzz.process.extractOne(core, all_cores, scorer=fuzz.WRatio)``.
 4. At the last size: 20 threads register new names through ``Service.execute`` (registration throughput
-   under the lock) and the query plans of ``variant_candidates`` and ``key_hits`` are printed.
+   under the lock) and the query plans of the two statements of a check's lookup are printed.
 """
 
 from __future__ import annotations
@@ -577,8 +577,8 @@ def captured(db: Database, call: Callable[[], object]) -> list[tuple[str, object
 def plans(service: Service, q: Query) -> list[str]:
     statements = captured(service.db, lambda: service.execute(Actor(TENANT, PLATFORM, CHECKER), Check(q.text)))
     wanted = {
-        "variant_candidates": lambda s: "FROM client_variant" in s,
-        "key_hits": lambda s: "FROM client_key" in s and "client_key.value IN" in s,
+        "lookup (key hits UNION ALL the near-miss candidates' core keys)": lambda s: "UNION ALL" in s,
+        "match rows (client, open lead, owner)": lambda s: "LEFT OUTER JOIN lead" in s,
     }
     lines = [f"Query: `{q.text}` ({q.category})", ""]
     with service.db.engine.connect() as conn:
