@@ -11,6 +11,7 @@ from bot.policy import Policy, load_policy
 from bot.service import Service
 from bot.settings import Settings
 from store.db import Database, create_database
+from store.migrate import check_current
 
 
 @dataclass
@@ -30,7 +31,9 @@ def bootstrap(settings: Settings | None = None, *, policy: Policy | None = None,
     settings = settings or Settings()
     policy = policy or load_policy(settings.crm_config)
     clock = clock or SystemClock()
-    db = db or create_database(settings.database_url)
+    if db is None:
+        db = create_database(settings.database_url)
+        check_current(db.engine)  # a clear message, not a "no such table" trace, on an unmigrated database
     service = Service(db, policy, clock)
     senders: dict[str, Sender] = {}
     deliverer = Deliverer(db, clock, senders)

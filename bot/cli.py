@@ -8,6 +8,7 @@ import sys
 
 from bot.policy import PolicyError, load_policy
 from bot.settings import Settings
+from store.migrate import SchemaNotCurrent
 
 
 def _container(settings: Settings):
@@ -240,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     try:
         return args.func(args, settings)
-    except PolicyError as exc:
+    except (PolicyError, SchemaNotCurrent) as exc:
         print(exc, file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader went away (| head): stop quietly

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import Engine
 
 from store.db import normalize_url
 
@@ -21,3 +22,21 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
+
+
+class SchemaNotCurrent(RuntimeError):
+    """The database is not at the revision this code needs (``python -m bot db upgrade`` brings it there)."""
+
+
+def check_current(engine: Engine) -> None:
+    """Raise ``SchemaNotCurrent`` unless the database is migrated to the head revision."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current != head:
+        where = engine.url.render_as_string(hide_password=True)
+        raise SchemaNotCurrent(f"The database {where} is at revision {current or 'none (empty)'}; this version "
+                               f"needs {head}. Run: python -m bot db upgrade   (make run does it for you)")

@@ -97,3 +97,14 @@ def test_make_run_path_upgrades_then_starts_the_console_without_chat_credentials
     assert done.returncode == 0, done.stderr
     assert "starting the local console" in done.stderr
     assert "已报备" in done.stdout and "[通知 → CSYNC]" in done.stdout
+
+
+def test_an_unmigrated_database_says_how_to_set_it_up_instead_of_a_trace(tmp_path):
+    env = cli_env(tmp_path)
+    done = bot(env, "console", "--user", "U1", "-c", f"check {COMPANY}")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "no such table" not in done.stderr
+    assert "python -m bot db upgrade" in done.stderr and "none (empty)" in done.stderr
+    assert bot(env, "db", "upgrade").returncode == 0
+    done = bot(env, "console", "--user", "U1", "-c", f"check {COMPANY}")
+    assert done.returncode == 0 and "字节跳动" in done.stdout
