@@ -7,14 +7,15 @@ pair) always share a variant, so one primary-key lookup of the query's few varia
 candidate the typo rule can accept, however many clients there are. The decision is by evidence:
 a plausible one-character typo of a long core is a *possible* duplicate, never a conflict.
 
-Short Chinese cores (2–3 characters: 腾讯, 娃哈哈) differ by meaning after most one-character changes,
-but not after the slip a pinyin keyboard makes: the same syllable, the wrong character (腾迅, 哇哈哈).
-They are stored with a *sound key* (the reading of each character) instead, and a query that reads
-the same with exactly one character different is a possible duplicate too.
+Chinese cores also slip on a pinyin keyboard: the same syllable, the wrong character (腾迅 for 腾讯,
+哇哈哈 for 娃哈哈, 阿里爸爸 for 阿里巴巴) — the one slip that short cores (2–3 characters, which differ by
+meaning after most one-character changes) can make. Every Chinese core is stored with its *sound key*
+(the reading of each character), and a query that reads the same with one or two characters different
+is a possible duplicate too.
 
-Reps also shorten long Chinese names to their first two or three characters (字节 for 字节跳动, 海康 for
-海康威视). A long core is stored under its short starts (``^字节``, ``^字节跳``) and a short core under
-itself (``=字节``); each side looks up the other's form, so a short name and a long core that starts
+Reps also shorten Chinese names to their first two to four characters (字节 for 字节跳动, 海康 for
+海康威视, 药明康德 for 药明康德新药). A long core is stored under its short starts (``^字节``, ``^字节跳``)
+and a short name under itself (``=字节``); each side looks up the other's form, so a short name and a long core that starts
 with it find each other in either order. That is a *possible* duplicate by a shared start, but only
 for a short name typed bare (no region, industry word or legal form): 招商 of 招商银行 is the bank's
 core, not a short name (招商蛇口 is another company), and so is 完美 of 完美（中国）有限公司 (完美日记 is
@@ -43,7 +44,8 @@ MAX_CANDIDATES = 200
 SOUND_MARK = "~"          # marks cannot collide with cores: a core has letters and digits only
 START_MARK = "^"          # a long core's short start: ^字节 for 字节跳动
 SHORT_MARK = "="          # a short core, as a start of long ones: =字节
-SHORT_STARTS = (2, 3)     # the lengths of short names reps make of long Chinese cores
+SHORT_STARTS = (2, 3, 4)  # the lengths of short names reps make of longer Chinese cores
+MAX_SOUND_SLIPS = 2       # characters of a Chinese core that may be swapped for homophones
 
 
 def is_cjk(text: str) -> bool:
@@ -56,33 +58,36 @@ def typo_eligible(core: str) -> bool:
 
 
 def variants(core: str, bare: bool = False) -> frozenset[str]:
-    """The strings a core is stored under: a long core and every one-character deletion of it (and, when
-    Chinese, its short starts), or the sound key and short form of a short Chinese core.
+    """The strings a core is stored under: a long core and every one-character deletion of it; a Chinese
+    core its sound key and, when long, its short starts; a short Chinese core typed bare (``bare``) its
+    short form. ``lookups`` gives what a query searches.
 
     A query of length n-1 .. n+1 within one edit of a stored long core shares at least one variant with
-    it; a short core read the same way shares its sound key. ``lookups`` gives what a query searches.
+    it; a Chinese core read the same way shares its sound key.
     """
-    if not core:
-        return frozenset()
-    if typo_eligible(core):
-        starts = {START_MARK + core[:n] for n in SHORT_STARTS} if all_cjk(core) else set()
-        return frozenset({core, *(core[:i] + core[i + 1:] for i in range(len(core))), *starts})
+    out: set[str] = set()
+    if core and typo_eligible(core):
+        out |= {core, *(core[:i] + core[i + 1:] for i in range(len(core)))}
     if sound_eligible(core):
-        return frozenset({sound_key(core), *([SHORT_MARK + core] if bare else [])})
-    return frozenset()
+        out.add(sound_key(core))
+        if typo_eligible(core):
+            out |= {START_MARK + core[:n] for n in SHORT_STARTS if n < len(core)}
+        if bare and len(core) in SHORT_STARTS:
+            out.add(SHORT_MARK + core)
+    return frozenset(out)
 
 
 def lookups(core: str, bare: bool = False) -> frozenset[str]:
     """What a query core searches the stored variants for: its own deletions and sound key, and the
-    other side of the short-start pair (a long core its short starts as short cores; a short core
+    other side of the short-start pair (a long core its short starts as short forms; a short core
     typed bare, ``bare``, the long cores starting with it)."""
-    stored = variants(core, bare)
-    if typo_eligible(core) and all_cjk(core):
-        return frozenset({v for v in stored if not v.startswith(START_MARK)}
-                         | {SHORT_MARK + core[:n] for n in SHORT_STARTS})
+    out = {v for v in variants(core, bare) if v[0] not in (START_MARK, SHORT_MARK)}
     if sound_eligible(core):
-        return frozenset({sound_key(core), *([START_MARK + core] if bare else [])})
-    return stored
+        if typo_eligible(core):
+            out |= {SHORT_MARK + core[:n] for n in SHORT_STARTS if n < len(core)}
+        if bare and len(core) in SHORT_STARTS:
+            out.add(START_MARK + core)
+    return frozenset(out)
 
 
 def all_cjk(core: str) -> bool:
@@ -90,7 +95,8 @@ def all_cjk(core: str) -> bool:
 
 
 def sound_eligible(core: str) -> bool:
-    return MIN_CJK_SOUND_CORE <= len(core) < MIN_CJK_TYPO_CORE and all_cjk(core)
+    """A Chinese core of two characters or more: typed on a pinyin keyboard, it can slip by sound."""
+    return len(core) >= MIN_CJK_SOUND_CORE and all_cjk(core)
 
 
 @lru_cache(maxsize=1)
@@ -112,11 +118,13 @@ def sound_key(core: str) -> str:
 
 
 def homophone_slip(query_core: str, candidate_core: str) -> bool:
-    """A short Chinese core with one character swapped for another of the same reading (腾讯 → 腾迅)."""
+    """A Chinese core with one or two characters swapped for others of the same reading, keeping at least
+    one (腾讯 → 腾迅, 美西西 → 美希希, 阿里巴巴 → 阿里爸爸; not 华为 → 滑味)."""
     if len(query_core) != len(candidate_core) or not (sound_eligible(query_core) and sound_eligible(candidate_core)):
         return False
     differ = [(a, b) for a, b in zip(query_core, candidate_core, strict=True) if a != b]
-    return len(differ) == 1 and reading(differ[0][0]) == reading(differ[0][1])
+    return (0 < len(differ) <= MAX_SOUND_SLIPS and len(differ) < len(query_core)
+            and all(reading(a) == reading(b) for a, b in differ))
 
 
 @dataclass(frozen=True)
@@ -148,12 +156,12 @@ def _numbers_differ(a: str, b: str) -> bool:
 
 
 def short_start(query: tuple[str, frozenset[str]], candidate: tuple[str, frozenset[str]]) -> bool:
-    """One Chinese core, of a name with no industry word, is the first two or three characters of the
-    other, a long one (字节 / 字节跳动). Each side is (core, sectors); that the short name was typed bare
-    is what finds the pair (``variants``, ``lookups``)."""
+    """One Chinese core, of a name with no industry word, is the first two to four characters of the
+    other, a longer one (字节 / 字节跳动, 药明康德 / 药明康德新药). Each side is (core, sectors); that the
+    short name was typed bare is what finds the pair (``variants``, ``lookups``)."""
     (short, short_sectors), (long, _) = sorted((query, candidate), key=lambda side: len(side[0]))
-    return (len(short) in SHORT_STARTS and not short_sectors and typo_eligible(long) and all_cjk(short)
-            and all_cjk(long) and long.startswith(short))
+    return (len(short) in SHORT_STARTS and len(long) > len(short) and not short_sectors and typo_eligible(long)
+            and all_cjk(short) and all_cjk(long) and long.startswith(short))
 
 
 class NearMiss(NamedTuple):

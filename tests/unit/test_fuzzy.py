@@ -9,11 +9,15 @@ from bot.rules.fuzzy import CoreCandidate, NearMiss, lookups, possible_duplicate
 
 class TestVariants:
     def test_a_core_each_one_character_deletion_and_its_short_starts(self):
-        assert variants("字节跳动") == {"字节跳动", "节跳动", "字跳动", "字节动", "字节跳", "^字节", "^字节跳"}
+        assert variants("字节跳动") == {"字节跳动", "节跳动", "字跳动", "字节动", "字节跳", "~zi jie tiao dong",
+                                      "^字节", "^字节跳"}
+        assert "^字节跳动" in variants("字节跳动科")  # a start of four characters of a longer core
         assert variants("bytedance") == {"bytedance", *("bytedance"[:i] + "bytedance"[i + 1:] for i in range(9))}
 
     def test_a_long_core_looks_up_its_starts_as_short_names(self):
-        assert lookups("字节跳动") == {"字节跳动", "节跳动", "字跳动", "字节动", "字节跳", "=字节", "=字节跳"}
+        assert lookups("字节跳动") == {"字节跳动", "节跳动", "字跳动", "字节动", "字节跳", "~zi jie tiao dong",
+                                     "=字节", "=字节跳"}
+        assert variants("药明康德", bare=True) >= {"=药明康德"} and "^药明康德" in lookups("药明康德", bare=True)
 
     def test_a_short_name_typed_bare_is_stored_and_looks_up_as_a_start(self):
         assert variants("字节", bare=True) == {"~zi jie", "=字节"}
@@ -68,6 +72,10 @@ class TestTypo:
         ("迅腾", "腾讯", None),                # not one slip
         ("哇哈", "娃哈哈", None),              # a short core with a character dropped
         ("wahaha", "娃哈哈", None),
+        ("阿里爸爸", "阿里巴巴", 1),            # two characters, each the same syllable
+        ("美希希", "美西西", 1),
+        ("滑味", "华为", None),                # nothing kept: another name that sounds alike
+        ("阿力爸爸", "阿里巴巴", None),         # three slips
         ("建筑第八工程局", "建筑第三工程局", None),  # a different number is a different body
         ("studio7games", "studio8games", None),
         ("中建第三局", "中建第三居", 1),

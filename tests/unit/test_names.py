@@ -274,6 +274,11 @@ class TestNormalizeName:
         ("佛山市海天味业", "海天味业", "海天", "佛山", {"food"}),
         ("北京泡泡玛特文化创意有限公司", "泡泡玛特文化创意", "泡泡玛特", "北京", {"media"}),
         ("方太厨具", "方太厨具", "方太", None, {"appliance"}),
+        ("中兴通迅股份有限公司", "中兴通迅", "中兴", None, {"tech"}),  # common misspellings of the words around
+        ("中通快递股分有限公司", "中通快递", "中通", None, {"logistics"}),
+        ("长江存储科技有限责任公司", "长江存储科技", "长江", None, {"tech"}),
+        ("安徽省亳州市古井贡酒股份有限公司", "古井贡酒", "古井贡", "亳州", {"food"}),  # every prefecture city
+        ("九阳股份", "九阳", "九阳", None, set()),  # a stock short name: 股份 is the legal form
     ])
     def test_body_core_region_sectors(self, raw, body, core, region, sectors):
         name = normalize_name(raw)
