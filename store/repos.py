@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, literal, or_, select, union_all, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from bot.rules.fuzzy import CoreCandidate
 from bot.rules.identity import IdentityKey, KeyKind
 from bot.rules.registration import Holding, KeyHit
+from store import statements as q
 from store.models import Activity, AuditEvent, Client, ClientKey, ClientVariant, Lead, Member, Outbox, Team
 from store.repos_alerts import Alerts, Jobs
 from store.repos_pipeline import Pipeline
@@ -66,18 +67,6 @@ class Teams:
         return team
 
 
-_MANAGER = aliased(Member, name="manager")
-# Built once: every command reads its caller, and building the statement cost more than running it.
-_MEMBER_VIEW = (select(Member.id, Member.tenant, Member.platform, Member.user_id, Member.display_name, Member.role,
-                       Team.id, Team.key, Team.name, Team.timezone, Team.locale, Team.sync_channel, _MANAGER.user_id)
-                .join(Team, Team.id == Member.team_id)
-                .outerjoin(_MANAGER, _MANAGER.id == Member.manager_id)
-                .where(Member.tenant == bindparam("tenant"), Member.platform == bindparam("platform"),
-                       Member.user_id == bindparam("user_id")))
-_KEY_HITS = (select(ClientKey.client_id, ClientKey.kind, ClientKey.value, ClientKey.qualifier)
-             .where(ClientKey.tenant == bindparam("tenant"), ClientKey.value.in_(bindparam("values", expanding=True))))
-
-
 class Members:
     def __init__(self, session: Session) -> None:
         self.s = session
@@ -86,7 +75,7 @@ class Members:
         # Columns through the Core connection: every command reads its caller, and ORM loading of two
         # entities cost more than the query.
         row = self.s.connection().execute(
-            _MEMBER_VIEW, {"tenant": tenant, "platform": platform, "user_id": user_id}).first()
+            q.MEMBER_VIEW, {"tenant": tenant, "platform": platform, "user_id": user_id}).first()
         return None if row is None else MemberView(*row)
 
     def ensure(self, tenant: str, platform: str, user_id: str, *, display_name: str, role: str,
@@ -115,24 +104,6 @@ class Members:
             return {}
         return {mid: name for mid, name in self.s.execute(
             select(Member.id, Member.display_name).where(Member.id.in_(ids)))}
-
-
-# Built once (statement building and cache-keying cost more than running them): the clients sharing a
-# variant with the query, after a client id (0: all), and their core keys.
-_VARIANT_IDS = (select(ClientVariant.client_id)
-                .where(ClientVariant.tenant == bindparam("tenant"),
-                       ClientVariant.variant.in_(bindparam("variants", expanding=True)),
-                       ClientVariant.client_id > bindparam("after"))
-                .distinct().order_by(ClientVariant.client_id).limit(bindparam("limit")))
-_CANDIDATE_IN_VARIANTS = ClientKey.client_id.in_(select(_VARIANT_IDS.subquery().c.client_id))
-_KEY_COLUMNS = (ClientKey.client_id, ClientKey.tenant, ClientKey.kind, ClientKey.value, ClientKey.qualifier)
-# Filtered by client id only (its index is the selective one); tenant and kind are checked in Python.
-_NEAR_CANDIDATES = select(*_KEY_COLUMNS).where(_CANDIDATE_IN_VARIANTS)
-# check's whole lookup in one round trip: the exact key hits, then the near-miss candidates' core keys.
-_LOOKUP = union_all(
-    select(literal(0).label("near"), *_KEY_COLUMNS).where(ClientKey.tenant == bindparam("tenant"),
-                                                         ClientKey.value.in_(bindparam("values", expanding=True))),
-    select(literal(1).label("near"), *_KEY_COLUMNS).where(_CANDIDATE_IN_VARIANTS))
 
 
 def _variant_params(tenant: str, wanted: list[str], limit: int, after_client_id: int | None) -> dict[str, Any]:
@@ -165,15 +136,6 @@ class MatchRow:
     protected_until: datetime | None
 
 
-_OWNER = aliased(Member, name="owner")
-_MATCH_ROWS = (select(Client.id.label("client_id"), Client.name, Lead.owner_id, _OWNER.display_name, _OWNER.user_id,
-                      Lead.stage, Lead.protected_until)
-               .outerjoin(Lead, and_(Lead.tenant == Client.tenant, Lead.client_id == Client.id,
-                                     Lead.closed_at.is_(None), Lead.pooled_at.is_(None)))
-               .outerjoin(_OWNER, _OWNER.id == Lead.owner_id)
-               .where(Client.tenant == bindparam("tenant"), Client.id.in_(bindparam("ids", expanding=True))))
-
-
 class Clients:
     def __init__(self, session: Session) -> None:
         self.s = session
@@ -184,7 +146,7 @@ class Clients:
             return []
         # value IN (…) searches ix_client_key_lookup (tenant, value); the kind is checked here, which keeps
         # the statement one cached shape whatever the number of keys.
-        rows = self.s.connection().execute(_KEY_HITS, {"tenant": tenant, "values": sorted({v for _, v in wanted})})
+        rows = self.s.connection().execute(q.KEY_HITS, {"tenant": tenant, "values": sorted({v for _, v in wanted})})
         return _key_hits(rows, wanted)
 
     def lookup(self, tenant: str, keys: Iterable[IdentityKey], variants: Iterable[str], *,
@@ -195,7 +157,7 @@ class Clients:
         if not near:
             return self.key_hits(tenant, keys), []
         wanted = {(k.kind.value, k.value) for k in keys}
-        rows = self.s.connection().execute(_LOOKUP, {**_variant_params(tenant, near, limit, None),
+        rows = self.s.connection().execute(q.LOOKUP, {**_variant_params(tenant, near, limit, None),
                                                      "values": sorted({v for _, v in wanted})}).all()
         hits = _key_hits(((row[1], *row[3:]) for row in rows if not row[0]), wanted)
         return hits, _core_candidates((row[1:] for row in rows if row[0]), tenant)
@@ -232,7 +194,7 @@ class Clients:
         wanted = sorted(set(variants))
         if not wanted:
             return []
-        return list(self.s.scalars(_VARIANT_IDS, _variant_params(tenant, wanted, limit, after_client_id)))
+        return list(self.s.scalars(q.VARIANT_IDS, _variant_params(tenant, wanted, limit, after_client_id)))
 
     def near_candidates(self, tenant: str, variants: Iterable[str], *, limit: int,
                         after_client_id: int | None = None) -> list[CoreCandidate]:
@@ -240,7 +202,7 @@ class Clients:
         wanted = sorted(set(variants))
         if not wanted:
             return []
-        rows = self.s.connection().execute(_NEAR_CANDIDATES, _variant_params(tenant, wanted, limit, after_client_id))
+        rows = self.s.connection().execute(q.NEAR_CANDIDATES, _variant_params(tenant, wanted, limit, after_client_id))
         return _core_candidates(rows, tenant)
 
     def match_rows(self, tenant: str, ids: Iterable[int]) -> dict[int, MatchRow]:
@@ -248,7 +210,7 @@ class Clients:
         ids = sorted(set(ids))
         if not ids:
             return {}
-        rows = self.s.connection().execute(_MATCH_ROWS, {"tenant": tenant, "ids": ids})
+        rows = self.s.connection().execute(q.MATCH_ROWS, {"tenant": tenant, "ids": ids})
         return {row.client_id: MatchRow(*row) for row in rows}
 
     def max_id(self, tenant: str) -> int:
@@ -331,7 +293,7 @@ class OutboxRepo:
         Every claimed row is marked ``in_doubt`` for the attempt. A row that already was in doubt keeps
         its ``attempt_started_at`` (the start of the first attempt whose outcome is still unknown), so the
         reconcile window covers every post that may have happened since."""
-        from sqlalchemy import bindparam, case
+        from sqlalchemy import case
 
         due = (select(Outbox.id, Outbox.in_doubt)
                .where(Outbox.status == "pending", Outbox.next_attempt_at <= now,

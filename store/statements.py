@@ -1,0 +1,45 @@
+"""Statements the hot paths run, built once: building and cache-keying a statement cost more than
+running it (every command reads its caller; every check runs the lookup and the match rows)."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, bindparam, literal, select, union_all
+from sqlalchemy.orm import aliased
+
+from store.models import Client, ClientKey, ClientVariant, Lead, Member, Team
+
+MANAGER = aliased(Member, name="manager")
+# Built once: every command reads its caller, and building the statement cost more than running it.
+MEMBER_VIEW = (select(Member.id, Member.tenant, Member.platform, Member.user_id, Member.display_name, Member.role,
+                       Team.id, Team.key, Team.name, Team.timezone, Team.locale, Team.sync_channel, MANAGER.user_id)
+                .join(Team, Team.id == Member.team_id)
+                .outerjoin(MANAGER, MANAGER.id == Member.manager_id)
+                .where(Member.tenant == bindparam("tenant"), Member.platform == bindparam("platform"),
+                       Member.user_id == bindparam("user_id")))
+# value IN (…) searches ix_client_key_lookup (tenant, value); callers check the kind.
+KEY_VALUE_IN = and_(ClientKey.tenant == bindparam("tenant"), ClientKey.value.in_(bindparam("values", expanding=True)))
+KEY_HITS = select(ClientKey.client_id, ClientKey.kind, ClientKey.value, ClientKey.qualifier).where(KEY_VALUE_IN)
+
+# Built once (statement building and cache-keying cost more than running them): the clients sharing a
+# variant with the query, after a client id (0: all), and their core keys.
+VARIANT_IDS = (select(ClientVariant.client_id)
+                .where(ClientVariant.tenant == bindparam("tenant"),
+                       ClientVariant.variant.in_(bindparam("variants", expanding=True)),
+                       ClientVariant.client_id > bindparam("after"))
+                .distinct().order_by(ClientVariant.client_id).limit(bindparam("limit")))
+CANDIDATE_IN_VARIANTS = ClientKey.client_id.in_(select(VARIANT_IDS.subquery().c.client_id))
+KEY_COLUMNS = (ClientKey.client_id, ClientKey.tenant, ClientKey.kind, ClientKey.value, ClientKey.qualifier)
+# Filtered by client id only (its index is the selective one); tenant and kind are checked in Python.
+NEAR_CANDIDATES = select(*KEY_COLUMNS).where(CANDIDATE_IN_VARIANTS)
+# check's whole lookup in one round trip: the exact key hits, then the near-miss candidates' core keys.
+LOOKUP = union_all(
+    select(literal(0).label("near"), *KEY_COLUMNS).where(KEY_VALUE_IN),
+    select(literal(1).label("near"), *KEY_COLUMNS).where(CANDIDATE_IN_VARIANTS))
+
+OWNER = aliased(Member, name="owner")
+MATCH_ROWS = (select(Client.id.label("client_id"), Client.name, Lead.owner_id, OWNER.display_name, OWNER.user_id,
+                      Lead.stage, Lead.protected_until)
+               .outerjoin(Lead, and_(Lead.tenant == Client.tenant, Lead.client_id == Client.id,
+                                     Lead.closed_at.is_(None), Lead.pooled_at.is_(None)))
+               .outerjoin(OWNER, OWNER.id == Lead.owner_id)
+               .where(Client.tenant == bindparam("tenant"), Client.id.in_(bindparam("ids", expanding=True))))
