@@ -9,9 +9,12 @@ a plausible one-character typo of a long core is a *possible* duplicate, never a
 
 Chinese cores also slip on a pinyin keyboard: the same syllable, the wrong character (腾迅 for 腾讯,
 哇哈哈 for 娃哈哈, 阿里爸爸 for 阿里巴巴) — the one slip that short cores (2–3 characters, which differ by
-meaning after most one-character changes) can make. Every Chinese core is stored with its *sound key*
-(the reading of each character), and a query that reads the same with one or two characters different
-is a possible duplicate too.
+meaning after most one-character changes) can make. A query that reads the same as a stored Chinese core
+with one or two characters different, at least one kept, is a possible duplicate too. Every Chinese core
+is stored under its *sound keys*, one per character: that character as written, the others by reading
+(腾讯: ``~腾 xun`` and ``~teng 讯``). A slip keeps at least one character, so the two cores share the key
+of a kept one; and a key with one character as written holds far fewer cores than the reading alone
+would (every teng-xun of a million clients), which keeps the candidates few at any size.
 
 Reps also shorten Chinese names to their first two to four characters (字节 for 字节跳动, 海康 for
 海康威视, 药明康德 for 药明康德新药). A long core is stored under its short starts (``^字节``, ``^字节跳``)
@@ -59,17 +62,17 @@ def typo_eligible(core: str) -> bool:
 
 def variants(core: str, bare: bool = False) -> frozenset[str]:
     """The strings a core is stored under: a long core and every one-character deletion of it; a Chinese
-    core its sound key and, when long, its short starts; a short Chinese core typed bare (``bare``) its
+    core its sound keys and, when long, its short starts; a short Chinese core typed bare (``bare``) its
     short form. ``lookups`` gives what a query searches.
 
     A query of length n-1 .. n+1 within one edit of a stored long core shares at least one variant with
-    it; a Chinese core read the same way shares its sound key.
+    it; a Chinese core read the same way shares a sound key with it when one character or more is kept.
     """
     out: set[str] = set()
     if core and typo_eligible(core):
         out |= {core, *(core[:i] + core[i + 1:] for i in range(len(core)))}
     if sound_eligible(core):
-        out.add(sound_key(core))
+        out |= sound_keys(core)
         if typo_eligible(core):
             out |= {START_MARK + core[:n] for n in SHORT_STARTS if n < len(core)}
         if bare and len(core) in SHORT_STARTS:
@@ -78,7 +81,7 @@ def variants(core: str, bare: bool = False) -> frozenset[str]:
 
 
 def lookups(core: str, bare: bool = False) -> frozenset[str]:
-    """What a query core searches the stored variants for: its own deletions and sound key, and the
+    """What a query core searches the stored variants for: its own deletions and sound keys, and the
     other side of the short-start pair (a long core its short starts as short forms; a short core
     typed bare, ``bare``, the long cores starting with it)."""
     out = {v for v in variants(core, bare) if v[0] not in (START_MARK, SHORT_MARK)}
@@ -113,8 +116,11 @@ def reading(ch: str) -> str:
     return _lazy_pinyin()(ch)[0]
 
 
-def sound_key(core: str) -> str:
-    return SOUND_MARK + " ".join(reading(ch) for ch in core)
+def sound_keys(core: str) -> frozenset[str]:
+    """One key per character: that character as written, the others by reading (腾讯: ~腾 xun, ~teng 讯)."""
+    readings = [reading(ch) for ch in core]
+    return frozenset(SOUND_MARK + " ".join([*readings[:kept], core[kept], *readings[kept + 1:]])
+                     for kept in range(len(core)))
 
 
 def homophone_slip(query_core: str, candidate_core: str) -> bool:
