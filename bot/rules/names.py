@@ -12,9 +12,10 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from bot.rules.fuzzy import reading
 from bot.rules.name_types import NormalizedName, _generic, _sectors
 from bot.rules.names_latin import normalize_latin
-from bot.rules.regions import region_of, take_leading_regions, take_trailing_region
+from bot.rules.regions import region_of, take_leading_district, take_leading_regions, take_trailing_region
 from bot.rules.wordlists import (
     CJK_BRANCH_SUFFIXES,
     CJK_INDUSTRY,
@@ -117,17 +118,19 @@ def take_country_word(text: str) -> tuple[str, bool]:
 
 
 def take_leading_places(text: str) -> tuple[str, list[str], bool]:
-    """Regions, 中国 and 株式会社 in front of a name, in any order: (rest, regions, whether 中国 was one)."""
+    """Regions, districts, 中国 and 株式会社 in front of a name, in any order: (rest, regions, whether 中国
+    was one). A district is dropped, not kept as a region: its city, if given, is the region."""
     regions: list[str] = []
     country = False
     changed = True
     while changed:
         text, found = take_leading_regions(text)
+        text, district = take_leading_district(text)
         text, scoped = take_country_word(text)
         text, form = take_leading_legal_form(text)
         regions += found
         country = country or scoped
-        changed = bool(found or scoped or form)
+        changed = bool(found or district or scoped or form)
     return text, regions, country
 
 
@@ -162,12 +165,48 @@ def _is_industry_tail(text: str, form: str) -> bool:
     return any(text[-n:] in CJK_INDUSTRY for n in _INDUSTRY_LENGTHS if len(form) < n <= len(text))
 
 
-def _legal_tail(text: str) -> str | None:
-    """The legal form (or trailing scope word: 壳牌中国) that ends the text, if any."""
+MIN_LEFT_BEFORE_SLIP = 2  # a slipped word is one only when a core of two characters or more is before it
+# The sounds a pinyin keyboard's fuzzy mode (模糊音) lets slip: zh/z, ch/c, sh/s, l/n, -ng/-n (用平 for 用品).
+_FUZZY_SOUNDS = ((re.compile(r"^([zcs])h"), r"\1"), (re.compile(r"^n"), "l"), (re.compile(r"ng$"), "n"))
+
+
+@lru_cache(maxsize=8192)
+def loose_reading(ch: str) -> str:
+    out = reading(ch)
+    for pattern, repl in _FUZZY_SOUNDS:
+        out = pattern.sub(repl, out)
+    return out
+
+
+def slipped(tail: str, word: str) -> bool:
+    """``tail`` is the legal form or industry word ``word`` typed with a slip: what the pinyin keyboard
+    gives for the same or a nearly same sound, with at least one character as written (有线公司 for 有限公司,
+    设被 for 设备, 用平 for 用品), or one character typed twice (有限限公司)."""
+    if len(word) < 2 or tail == word:
+        return False
+    if len(tail) == len(word):
+        pairs = list(zip(tail, word, strict=True))
+        return any(a == b for a, b in pairs) and all(a == b or loose_reading(a) == loose_reading(b) for a, b in pairs)
+    return len(tail) == len(word) + 1 and any(tail == word[:i + 1] + word[i:] for i in range(len(word)))
+
+
+def _slipped_tail(text: str, word: str) -> int | None:
+    """How many characters ``word`` typed with a slip takes at the end of the text, leaving a core."""
+    return next((n for n in (len(word), len(word) + 1)
+                 if len(text) - n >= MIN_LEFT_BEFORE_SLIP and slipped(text[-n:], word)), None)
+
+
+def _legal_tail(text: str) -> tuple[str, int] | None:
+    """The legal form (or trailing scope word: 壳牌中国) that ends the text, if any, and its length as
+    typed (股份有线公司 is 股份有限公司 with a slip: the longest form wins, as written or slipped)."""
     for form in CJK_LEGAL_FORMS:
-        if text.endswith(form) and not _is_industry_tail(text, form):
-            return form
-    return next((w for w in COUNTRY_WORDS if text.endswith(w) and len(text) >= len(w) + 2), None)
+        if text.endswith(form):
+            if not _is_industry_tail(text, form):
+                return form, len(form)
+        elif typed := _slipped_tail(text, form):
+            return form, typed
+    word = next((w for w in COUNTRY_WORDS if text.endswith(w) and len(text) >= len(w) + 2), None)
+    return (word, len(word)) if word else None
 
 
 def take_legal_forms(text: str) -> tuple[str, tuple[str, ...], bool]:
@@ -177,21 +216,28 @@ def take_legal_forms(text: str) -> tuple[str, tuple[str, ...], bool]:
     """
     forms: list[str] = []
     text, branch = take_branch(text)
-    while form := _legal_tail(text):
+    while tail := _legal_tail(text):
+        form, typed = tail
         if form not in COUNTRY_WORDS:
             forms.insert(0, form)
-        text, more = take_branch(text[: -len(form)])
+        text, more = take_branch(text[: -typed])
         branch = branch or more
     return text, tuple(forms), branch
 
 
-def _industry_tail(text: str) -> str | None:
-    """The longest industry word that ends the text and leaves a core in front of it."""
+_INDUSTRY_WORDS = tuple(sorted(CJK_INDUSTRY, key=len, reverse=True))
+
+
+def _industry_tail(text: str) -> tuple[str, int] | None:
+    """The longest industry word that ends the text and leaves a core in front of it, and its length as
+    typed: a word with its first character typed twice (蓝思科科技) or, when none ends the text as written,
+    a word typed with a slip (医疗设被)."""
     for n in _INDUSTRY_LENGTHS:
         left = len(text) - n
         if left > 0 and text[-n:] in CJK_INDUSTRY and (n > 1 or left >= MIN_CORE_AFTER_ONE_CHAR_WORD):
-            return text[-n:]
-    return None
+            doubled = n > 1 and left - 1 >= MIN_LEFT_BEFORE_SLIP and text[-n - 1] == text[-n]
+            return text[-n:], n + doubled
+    return next(((word, typed) for word in _INDUSTRY_WORDS if (typed := _slipped_tail(text, word))), None)
 
 
 def _strong_sector(word: str) -> str | None:
@@ -207,13 +253,14 @@ def take_industry_words(text: str) -> tuple[str, tuple[str, ...]]:
     """
     words: list[str] = []
     sector: str | None = None
-    while word := _industry_tail(text):
+    while tail := _industry_tail(text):
+        word, typed = tail
         strong = _strong_sector(word)
         if strong and sector and strong != sector:
             break
         sector = sector or strong
         words.insert(0, word)
-        text = text[: -len(word)]
+        text = text[: -typed]
         inner = next((g for g in INNER_GROUP_WORDS if text.endswith(g) and len(text) > len(g) + 1), None)
         text = text[: -len(inner)] if inner else text
     return text, tuple(words)

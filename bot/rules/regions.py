@@ -107,6 +107,26 @@ def take_leading_regions(text: str) -> tuple[str, list[str]]:
     return text, regions
 
 
+# A district or county in front of a name: 2–3 characters and 区/县/新区 (南山区, 顺义区, 浦东新区, 长丰县).
+# Not a region of its own (the list of some 2,800 is not kept): stripped, it leaves the city as the region.
+DISTRICT_SUFFIXES: tuple[str, ...] = ("新区", "区", "县")
+# …区 words that are not places: 社区, 园区 (工业园区 is a place but not a district), 景区, 小区 ….
+_NOT_DISTRICT = frozenset("社园景小片街专学营矿厂校商军林牧灾误禁盲战")
+MIN_AFTER_DISTRICT = 2
+
+
+def take_leading_district(text: str) -> tuple[str, str | None]:
+    """``顺义区顺鑫农业`` → (``顺鑫农业``, 顺义区); at least two characters are left."""
+    for suffix in DISTRICT_SUFFIXES:
+        for n in (2, 3):
+            end = n + len(suffix)
+            if (text[n:end] == suffix and text[n - 1] not in _NOT_DISTRICT and not text.startswith("块链", end)
+                    and len(text) - end >= MIN_AFTER_DISTRICT
+                    and all("\u4e00" <= ch <= "\u9fff" for ch in text[:n])):
+                return text[end:], text[:end]
+    return text, None
+
+
 def take_trailing_region(text: str) -> tuple[str, str | None]:
     """``腾讯科技有限公司北京`` (the region of a branch) → (``腾讯科技有限公司``, 北京); the longest tail wins."""
     for n in _TAIL_LENGTHS:

@@ -10,6 +10,7 @@ from bot.rules.names import (
     fold_accents,
     fold_case,
     normalize_name,
+    slipped,
     strip_punctuation,
     take_bracketed_regions,
     take_branch,
@@ -279,11 +280,39 @@ class TestNormalizeName:
         ("长江存储科技有限责任公司", "长江存储科技", "长江", None, {"tech"}),
         ("安徽省亳州市古井贡酒股份有限公司", "古井贡酒", "古井贡", "亳州", {"food"}),  # every prefecture city
         ("九阳股份", "九阳", "九阳", None, set()),  # a stock short name: 股份 is the legal form
+        ("北京市顺义区顺鑫农业股份有限公司", "顺鑫农业", "顺鑫", "北京", {"agriculture"}),  # a district goes
+        ("深圳市南山区优必选科技股份有限公司", "优必选科技", "优必选", "深圳", {"tech"}),
+        ("南山区优必选科技", "优必选科技", "优必选", None, {"tech"}),  # not a region of its own
+        ("幸福社区服务中心", "幸福社区服务", "幸福社区", None, {"service"}),  # 社区 is no district
+        ("北京区块链科技有限公司", "区块链科技", "区块链", "北京", {"tech"}),
+        ("飞鹤奶粉", "飞鹤奶粉", "飞鹤", None, {"food"}),  # product words reps use as the industry
+        ("公牛插座", "公牛插座", "公牛", None, {"industry"}),
+        ("安凯客车", "安凯客车", "安凯", None, {"auto"}),
+        ("喜临门床垫", "喜临门床垫", "喜临门", None, {"home"}),
+        ("晨光文化用品", "晨光文化用品", "晨光", None, {"consumer"}),
+        # legal forms and industry words typed with a slip of the pinyin keyboard or a doubled key
+        ("深圳传音控股股份有线公司", "传音", "传音", "深圳", set()),
+        ("稳健医疗用平股份有限公司", "稳健医疗用平", "稳健医疗", None, {"consumer"}),  # -ng/-n: 平 for 品
+        ("蓝思科科技", "蓝思科科技", "蓝思", None, {"tech"}),
+        ("字节跳动科技有限限公司", "字节跳动科技", "字节跳动", None, {"tech"}),
+        ("中科科技有限公司", "中科科技", "中科", None, {"tech"}),  # a doubled key never leaves one character
+        ("吉团股份有限公司", "吉团", "吉团", None, set()),  # nor is a whole core a slip
     ])
     def test_body_core_region_sectors(self, raw, body, core, region, sectors):
         name = normalize_name(raw)
         assert name is not None and not name.generic
         assert (name.body, name.core, name.region, set(name.sectors)) == (body, core, region, sectors)
+
+    @pytest.mark.parametrize(("tail", "word", "slip"), [
+        ("有线公司", "有限公司", True), ("设被", "设备", True), ("用平", "用品", True), ("知能", "智能", True),
+        ("科技技", "科技", True), ("股分有限公司", "股份有限公司", True),
+        ("有限公司", "有限公司", False),  # as written is no slip
+        ("游线公司", "有限公司", True), ("右线供司", "有限公司", True),  # one character kept is enough
+        ("右线供思", "有限公司", False),  # none kept: another word that sounds alike
+        ("科学", "科技", False), ("技科", "科技", False), ("科", "科技", False),
+    ])
+    def test_slipped(self, tail, word, slip):
+        assert slipped(tail, word) is slip
 
     @pytest.mark.parametrize("raw", [
         "网络科技有限公司", "科技有限公司", "有限公司", "公司", "北京有限公司", "北京市", "中国", "中国有限公司",
