@@ -21,6 +21,7 @@ ZH: dict[str, str] = {
     "check.found": "「{query}」找到 {count} 个匹配：",
     "check.match": "{name} — 归属 {owner}，阶段 {stage}，保护期至 {until}（{reason}）",
     "check.match.unowned": "{name} — 暂无负责人（{reason}）",
+    "check.more": "……另有 {more} 个匹配未列出：请输入更完整的名称（如带上城市或行业）缩小范围",
     # reasons
     "reason.credit_code": "统一社会信用代码相同 {value}",
     "reason.phone": "电话相同 {value}",
@@ -110,6 +111,7 @@ EN: dict[str, str] = {
     "check.found": "“{query}”: {count} match(es):",
     "check.match": "{name} — owner {owner}, stage {stage}, protected until {until} ({reason})",
     "check.match.unowned": "{name} — no owner ({reason})",
+    "check.more": "… and {more} more not listed: type more of the name (with its city or industry) to narrow it down",
     "reason.credit_code": "same credit code {value}",
     "reason.phone": "same phone {value}",
     "reason.domain": "same e-mail domain {value}",

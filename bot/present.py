@@ -38,6 +38,17 @@ def _usage_line(verb: str | None, locale: str) -> str | None:
     return t(locale, "usage.example", usage=t(locale, f"help.{verb}")) + "\n" + t(locale, f"help.{verb}.example")
 
 
+def _match_lines(result: Result) -> tuple[str, ...]:
+    """A line per listed match, and one saying how many more were found when not all are listed."""
+    loc = result.locale
+    lines = [t(loc, "check.match" if v.owner else "check.match.unowned", **_match_params(v, result))
+             for v in result.matches]
+    more = result.params.get("count", len(result.matches)) - len(result.matches)
+    if more > 0:
+        lines.append(t(loc, "check.more", more=more))
+    return tuple(lines)
+
+
 def present(result: Result) -> Reply:
     loc = result.locale
     p = dict(result.params)
@@ -55,17 +66,11 @@ def present(result: Result) -> Reply:
         title = t(loc, "conflict.title") if result.kind == "conflict" else None
         return Reply(t(loc, key, **_match_params(view, result)), title=title)
     if result.kind == "possible":
-        lines = tuple(
-            t(loc, "check.match" if v.owner else "check.match.unowned", **_match_params(v, result))
-            for v in result.matches)
-        return Reply(t(loc, "possible", **p), title=t(loc, "possible.title"), lines=lines)
+        return Reply(t(loc, "possible", **p), title=t(loc, "possible.title"), lines=_match_lines(result))
     if result.kind == "justified.notice":
         return Reply(t(loc, "justified.notice", **p))
     if result.kind == "found":
-        lines = tuple(
-            t(loc, "check.match" if v.owner else "check.match.unowned", **_match_params(v, result))
-            for v in result.matches)
-        return Reply(t(loc, "check.found", **p), lines=lines)
+        return Reply(t(loc, "check.found", **p), lines=_match_lines(result))
     if result.kind == "not_found":
         return Reply(t(loc, "check.none", **p),
                      actions=(Action("crm_register_open", t(loc, "form.register.title"), p.get("query", "")[:150],

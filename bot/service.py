@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 SCORES = {KeyKind.CREDIT_CODE: 100, KeyKind.PHONE: 100, KeyKind.DOMAIN: 95, KeyKind.NAME: 100, KeyKind.CORE: 90,
           KeyKind.TYPO: 80, KeyKind.PREFIX: 70}
 FIRST_STAGE = "lead"
+# Matches listed in a reply, the strongest first; the reply counts the rest. A bare short name (海康) can
+# start hundreds of registered names: listing them all would bury the reply and read every one's owner.
+MAX_SHOWN_MATCHES = 10
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,8 @@ class Service:
                                    decision=decision.outcome.value, facts=facts, at=now)
                 uow.commit()
                 kind = decision.outcome.value
-                return Result(False, kind, kind, {"name": views[0].name, "query": cmd.name}, tuple(views),
+                return Result(False, kind, kind, {"name": views[0].name, "query": cmd.name, "count": len(shown)},
+                              tuple(views),
                               me.locale, me.timezone, {"rule": decision.rule})
             client = repos.clients.add(Client(
                 tenant=tenant, name=identity.display_name, name_body=identity.name.body, core=identity.name.core,
@@ -269,18 +273,18 @@ class Service:
         views = self._match_views(repos, me.tenant, matches)
         kind = "found" if views else "not_found"
         return Result(True, kind, f"check.{'found' if views else 'none'}",
-                      {"query": cmd.query.strip(), "count": len(views)}, tuple(views), me.locale, me.timezone)
+                      {"query": cmd.query.strip(), "count": len(matches)}, tuple(views), me.locale, me.timezone)
 
     @staticmethod
     def _match_views(repos: Repos, tenant: str, matches: dict[int, Evidence]) -> list[MatchView]:
-        rows = repos.clients.match_rows(tenant, matches)
-        views = [MatchView(client_id=cid, name=rows[cid].name, owner=rows[cid].owner,
-                           owner_user_id=rows[cid].owner_user_id, stage=rows[cid].stage,
-                           protected_until=rows[cid].protected_until, score=SCORES[evidence.kind],
-                           reason=evidence.kind.value, reason_value=evidence.value)
-                 for cid, evidence in matches.items()]
-        views.sort(key=lambda v: (-v.score, v.client_id))
-        return views
+        """The ``MAX_SHOWN_MATCHES`` strongest matches, with their owners; only theirs are read."""
+        shown = sorted(matches.items(), key=lambda item: (-SCORES[item[1].kind], item[0]))[:MAX_SHOWN_MATCHES]
+        rows = repos.clients.match_rows(tenant, [cid for cid, _ in shown])
+        return [MatchView(client_id=cid, name=rows[cid].name, owner=rows[cid].owner,
+                          owner_user_id=rows[cid].owner_user_id, stage=rows[cid].stage,
+                          protected_until=rows[cid].protected_until, score=SCORES[evidence.kind],
+                          reason=evidence.kind.value, reason_value=evidence.value)
+                for cid, evidence in shown]
 
     # -- help and errors ---------------------------------------------------------------------
 

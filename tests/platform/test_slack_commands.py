@@ -169,6 +169,18 @@ class TestSlashCheck:
         assert "北京字节跳动科技有限公司 — 归属 张三，阶段 线索，保护期至 2026-12-23 10:00" in body["text"]
         assert "核心字号相同「字节跳动」" in body["text"]
 
+    def test_lists_the_ten_strongest_matches_and_counts_the_rest(self, slack: SlackHarness):
+        # A bare short name starts every one of eleven registered names.
+        starts = ["威视", "萤石", "明远", "泰达", "宏图", "瑞丰", "博雅", "天成", "金鹏", "鼎盛", "永安"]
+        for rest in starts:
+            assert "已报备" in ack_of(slack.command(f"register 杭州海康{rest}数字技术有限公司"))["text"]
+        body = ack_of(slack.command("check 海康", user="U2"))
+        assert "「海康」找到 11 个匹配" in body["text"]
+        listed = [line for line in body["text"].splitlines() if "— 归属 张三" in line]
+        assert [line.split("海康")[1][:2] for line in listed] == starts[:10]  # the first registered first
+        assert "……另有 1 个匹配未列出：请输入更完整的名称" in body["text"]
+        assert "……另有 1 个匹配未列出" in block_texts(body)
+
     def test_finds_a_registered_client_by_phone(self, slack: SlackHarness):
         ack_of(slack.command(FULL))
         body = ack_of(slack.command("check +86 138-0013-8000", user="U2"))
