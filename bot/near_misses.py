@@ -8,9 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.rules.fuzzy import MAX_CANDIDATES, CoreCandidate, NearMiss, lookups, possible_duplicates, variants
+from bot.rules.fuzzy import (
+    MAX_CANDIDATES,
+    MAX_MARKED_CANDIDATES,
+    CoreCandidate,
+    NearMiss,
+    lookups,
+    marked,
+    possible_duplicates,
+    variants,
+)
 from bot.rules.names import NormalizedName
-from store.repos import Repos
+from store.repos import Repos, VariantLookup
 
 
 def bare(name: NormalizedName) -> bool:
@@ -28,15 +37,21 @@ def name_lookups(names: Iterable[NormalizedName]) -> frozenset[str]:
     return frozenset().union(*(lookups(n.core, bare(n)) for n in names))
 
 
+def near_lookup(names: Iterable[NormalizedName]) -> VariantLookup:
+    """``name_lookups`` split into deletion variants and marked ones, each with its cap."""
+    wanted = name_lookups(names)
+    return VariantLookup(frozenset(v for v in wanted if not marked(v)), frozenset(v for v in wanted if marked(v)),
+                         MAX_CANDIDATES, MAX_MARKED_CANDIDATES)
+
+
 def find_near_misses(repos: Repos, tenant: str, names: tuple[NormalizedName, ...], *,
                      after_client_id: int | None = None) -> dict[int, NearMiss]:
     """Client id → its near miss, for clients whose core looks like a typo of a name's core or shares
     its short start."""
-    wanted = name_lookups(names)
-    if not wanted:  # cores too short for the typo rule: nothing to look up
+    near = near_lookup(names)
+    if not near:  # cores too short for any near-miss rule: nothing to look up
         return {}
-    candidates = repos.clients.near_candidates(tenant, wanted, limit=MAX_CANDIDATES, after_client_id=after_client_id)
-    return score_near_misses(names, candidates)
+    return score_near_misses(names, repos.clients.near_candidates(tenant, near, after_client_id=after_client_id))
 
 
 def score_near_misses(names: tuple[NormalizedName, ...], candidates: list[CoreCandidate]) -> dict[int, NearMiss]:

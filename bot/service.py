@@ -33,11 +33,10 @@ from bot.commands import (
 )
 from bot.i18n import t
 from bot.messages import MatchView, Result
-from bot.near_misses import find_near_misses, name_lookups, remember_variants, score_near_misses
+from bot.near_misses import find_near_misses, near_lookup, remember_variants, score_near_misses
 from bot.pipeline import PipelineService
 from bot.policy import Policy
 from bot.present import HELP_TOPICS, present
-from bot.rules.fuzzy import MAX_CANDIDATES
 from bot.rules.identity import Identity, IdentityProblem, KeyKind, build_identity, query_for
 from bot.rules.registration import Evidence, Outcome, decide_registration, match_clients, near_misses
 from store.db import Database
@@ -48,7 +47,7 @@ from store.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 SCORES = {KeyKind.CREDIT_CODE: 100, KeyKind.PHONE: 100, KeyKind.DOMAIN: 95, KeyKind.NAME: 100, KeyKind.CORE: 90,
-          KeyKind.TYPO: 80, KeyKind.PREFIX: 70}
+          KeyKind.TYPO: 80, KeyKind.PINYIN: 75, KeyKind.PREFIX: 70}
 FIRST_STAGE = "lead"
 # Matches listed in a reply, the strongest first; the reply counts the rest. A bare short name (海康) can
 # start hundreds of registered names: listing them all would bury the reply and read every one's owner.
@@ -267,7 +266,7 @@ class Service:
 
     def _check(self, repos: Repos, me: MemberView, query, cmd: Check) -> Result:
         names = (query.name,) if query.name is not None else ()
-        hits, candidates = repos.clients.lookup(me.tenant, query.keys, name_lookups(names), limit=MAX_CANDIDATES)
+        hits, candidates = repos.clients.lookup(me.tenant, query.keys, near_lookup(names))
         matches = match_clients(query.keys, hits)
         matches = {**matches, **near_misses(score_near_misses(names, candidates), matches)}
         views = self._match_views(repos, me.tenant, matches)

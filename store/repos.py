@@ -106,8 +106,21 @@ class Members:
             select(Member.id, Member.display_name).where(Member.id.in_(ids)))}
 
 
-def _variant_params(tenant: str, wanted: list[str], limit: int, after_client_id: int | None) -> dict[str, Any]:
-    return {"tenant": tenant, "variants": wanted, "limit": limit, "after": after_client_id or 0}
+@dataclass(frozen=True)
+class VariantLookup:
+    """What a query looks up in client_variant: deletion variants and marked ones, each with its own cap."""
+
+    variants: frozenset[str]
+    marked: frozenset[str]
+    limit: int
+    marked_limit: int
+
+    def __bool__(self) -> bool:
+        return bool(self.variants or self.marked)
+
+    def params(self, tenant: str, after_client_id: int | None) -> dict[str, Any]:
+        return {"tenant": tenant, "variants": sorted(self.variants), "limit": self.limit,
+                "marked": sorted(self.marked), "marked_limit": self.marked_limit, "after": after_client_id or 0}
 
 
 def _key_hits(rows: Iterable[tuple], wanted: set[tuple[str, str]]) -> list[KeyHit]:
@@ -116,10 +129,11 @@ def _key_hits(rows: Iterable[tuple], wanted: set[tuple[str, str]]) -> list[KeyHi
 
 
 def _core_candidates(rows: Iterable[tuple], tenant: str) -> list[CoreCandidate]:
-    out = []
+    out, seen = [], set()
     for cid, key_tenant, kind, core, qualifier in rows:
-        if key_tenant != tenant or kind != KeyKind.CORE.value:
-            continue
+        if key_tenant != tenant or kind != KeyKind.CORE.value or (cid, core) in seen:
+            continue  # a client found by a deletion variant and by a mark is scored once
+        seen.add((cid, core))
         region, _, sectors = qualifier.partition("|")
         out.append(CoreCandidate(cid, core, region, frozenset(x for x in sectors.split(",") if x)))
     return out
@@ -149,15 +163,14 @@ class Clients:
         rows = self.s.connection().execute(q.KEY_HITS, {"tenant": tenant, "values": sorted({v for _, v in wanted})})
         return _key_hits(rows, wanted)
 
-    def lookup(self, tenant: str, keys: Iterable[IdentityKey], variants: Iterable[str], *,
-               limit: int) -> tuple[list[KeyHit], list[CoreCandidate]]:
+    def lookup(self, tenant: str, keys: Iterable[IdentityKey],
+               near: VariantLookup) -> tuple[list[KeyHit], list[CoreCandidate]]:
         """``key_hits`` and ``near_candidates`` in one statement (check's one round trip for clients)."""
         keys = tuple(keys)
-        near = sorted(set(variants))
         if not near:
             return self.key_hits(tenant, keys), []
         wanted = {(k.kind.value, k.value) for k in keys}
-        rows = self.s.connection().execute(q.LOOKUP, {**_variant_params(tenant, near, limit, None),
+        rows = self.s.connection().execute(q.LOOKUP, {**near.params(tenant, None),
                                                      "values": sorted({v for _, v in wanted})}).all()
         hits = _key_hits(((row[1], *row[3:]) for row in rows if not row[0]), wanted)
         return hits, _core_candidates((row[1:] for row in rows if row[0]), tenant)
@@ -190,20 +203,20 @@ class Clients:
 
     def variant_candidates(self, tenant: str, variants: Iterable[str], *, limit: int,
                            after_client_id: int | None = None) -> list[int]:
-        """Clients sharing a deletion variant with the query: every one within one edit (primary key)."""
+        """Clients sharing a variant with the query: every one within one edit (primary key)."""
         wanted = sorted(set(variants))
         if not wanted:
             return []
-        return list(self.s.scalars(q.VARIANT_IDS, _variant_params(tenant, wanted, limit, after_client_id)))
+        return list(self.s.scalars(q.VARIANT_IDS, {"tenant": tenant, "variants": wanted, "limit": limit,
+                                                   "after": after_client_id or 0}))
 
-    def near_candidates(self, tenant: str, variants: Iterable[str], *, limit: int,
+    def near_candidates(self, tenant: str, near: VariantLookup, *,
                         after_client_id: int | None = None) -> list[CoreCandidate]:
-        """The core keys of ``variant_candidates``, in one statement (one round trip)."""
-        wanted = sorted(set(variants))
-        if not wanted:
+        """The core keys of the clients sharing a variant with the query, in one statement (one round trip)."""
+        if not near:
             return []
-        rows = self.s.connection().execute(q.NEAR_CANDIDATES, _variant_params(tenant, wanted, limit, after_client_id))
-        return _core_candidates(rows, tenant)
+        rows = self.s.connection().execute(q.NEAR_CANDIDATES, near.params(tenant, after_client_id))
+        return _core_candidates((row[1:] for row in rows), tenant)
 
     def match_rows(self, tenant: str, ids: Iterable[int]) -> dict[int, MatchRow]:
         """Each client with its open lead's owner, stage and protection, in one statement."""

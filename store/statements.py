@@ -21,20 +21,32 @@ KEY_VALUE_IN = and_(ClientKey.tenant == bindparam("tenant"), ClientKey.value.in_
 KEY_HITS = select(ClientKey.client_id, ClientKey.kind, ClientKey.value, ClientKey.qualifier).where(KEY_VALUE_IN)
 
 # Built once (statement building and cache-keying cost more than running them): the clients sharing a
-# variant with the query, after a client id (0: all), and their core keys.
-VARIANT_IDS = (select(ClientVariant.client_id)
-                .where(ClientVariant.tenant == bindparam("tenant"),
-                       ClientVariant.variant.in_(bindparam("variants", expanding=True)),
-                       ClientVariant.client_id > bindparam("after"))
-                .distinct().order_by(ClientVariant.client_id).limit(bindparam("limit")))
-CANDIDATE_IN_VARIANTS = ClientKey.client_id.in_(select(VARIANT_IDS.subquery().c.client_id))
+# variant with the query, after a client id (0: all), and their core keys. Deletion variants (typos) and
+# marked ones (sound keys, short starts, spellings) are capped apart, so that a crowded mark never cuts
+# the typo candidates off.
+def _variant_ids(variants: str, limit: str):
+    return (select(ClientVariant.client_id)
+            .where(ClientVariant.tenant == bindparam("tenant"),
+                   ClientVariant.variant.in_(bindparam(variants, expanding=True)),
+                   ClientVariant.client_id > bindparam("after"))
+            .distinct().order_by(ClientVariant.client_id).limit(bindparam(limit)))
+
+
+VARIANT_IDS = _variant_ids("variants", "limit")
+MARKED_IDS = _variant_ids("marked", "marked_limit")
 KEY_COLUMNS = (ClientKey.client_id, ClientKey.tenant, ClientKey.kind, ClientKey.value, ClientKey.qualifier)
-# Filtered by client id only (its index is the selective one); tenant and kind are checked in Python.
-NEAR_CANDIDATES = select(*KEY_COLUMNS).where(CANDIDATE_IN_VARIANTS)
+
+
+def _candidates(near: int, ids):
+    # Filtered by client id only (its index is the selective one); tenant and kind are checked in Python.
+    return select(literal(near).label("near"), *KEY_COLUMNS).where(
+        ClientKey.client_id.in_(select(ids.subquery().c.client_id)))
+
+
+NEAR_CANDIDATES = union_all(_candidates(1, VARIANT_IDS), _candidates(2, MARKED_IDS))
 # check's whole lookup in one round trip: the exact key hits, then the near-miss candidates' core keys.
-LOOKUP = union_all(
-    select(literal(0).label("near"), *KEY_COLUMNS).where(KEY_VALUE_IN),
-    select(literal(1).label("near"), *KEY_COLUMNS).where(CANDIDATE_IN_VARIANTS))
+LOOKUP = union_all(select(literal(0).label("near"), *KEY_COLUMNS).where(KEY_VALUE_IN),
+                   _candidates(1, VARIANT_IDS), _candidates(2, MARKED_IDS))
 
 OWNER = aliased(Member, name="owner")
 MATCH_ROWS = (select(Client.id.label("client_id"), Client.name, Lead.owner_id, OWNER.display_name, OWNER.user_id,

@@ -23,6 +23,12 @@ with it find each other in either order. That is a *possible* duplicate by a sha
 for a short name typed bare (no region, industry word or legal form): 招商 of 招商银行 is the bank's
 core, not a short name (招商蛇口 is another company), and so is 完美 of 完美（中国）有限公司 (完美日记 is
 another).
+
+Names reach the bot in pinyin too: a Chinese company's own English name is often its pinyin (Hengan for
+恒安, Hua Hong for 华虹, Zijin Mining for 紫金矿业). A Chinese core is stored under its pinyin spelling
+(``%hengan``) and a Latin core under its letters (``@hengan``); each side looks up the other's form, and
+a Latin core spelled as a Chinese core's pinyin is a possible duplicate (homophones share a spelling, so
+it is never a conflict).
 """
 
 from __future__ import annotations
@@ -37,16 +43,22 @@ from rapidfuzz.distance import OSA
 from bot.rules.regions import regions_compatible
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN_LETTERS = re.compile(r"[a-z]+")
 # A different number is a different body, not a slip: 中建三局 / 中建八局, 一汽 / 二汽, Studio 7 / Studio 8.
 _NUMERALS = frozenset("0123456789零一二三四五六七八九十百千万两")
 
 MIN_CJK_TYPO_CORE = 4     # 字节跳动 vs 字节跳东; shorter cores differ by meaning, not by typos
 MIN_LATIN_TYPO_CORE = 6   # bytedance vs bytedanse
 MIN_CJK_SOUND_CORE = 2    # 腾讯 vs 腾迅: a homophone slip of the pinyin keyboard
-MAX_CANDIDATES = 200
+MAX_CANDIDATES = 200         # clients sharing a deletion variant (typos), per query
+MAX_MARKED_CANDIDATES = 100  # clients sharing a sound key, short start or spelling, per query: capped apart
 SOUND_MARK = "~"          # marks cannot collide with cores: a core has letters and digits only
 START_MARK = "^"          # a long core's short start: ^字节 for 字节跳动
 SHORT_MARK = "="          # a short core, as a start of long ones: =字节
+PINYIN_MARK = "%"         # a Chinese core's pinyin spelling: %hengan for 恒安
+LATIN_MARK = "@"          # a Latin core, as a pinyin spelling: @hengan
+MARKS = (SOUND_MARK, START_MARK, SHORT_MARK, PINYIN_MARK, LATIN_MARK)
+MIN_PINYIN_LATIN_CORE = 4  # Hengan, Anta; shorter words (Li, An) read as too many names
 SHORT_STARTS = (2, 3, 4)  # the lengths of short names reps make of longer Chinese cores
 MAX_SOUND_SLIPS = 2       # characters of a Chinese core that may be swapped for homophones
 
@@ -77,6 +89,9 @@ def variants(core: str, bare: bool = False) -> frozenset[str]:
             out |= {START_MARK + core[:n] for n in SHORT_STARTS if n < len(core)}
         if bare and len(core) in SHORT_STARTS:
             out.add(SHORT_MARK + core)
+        out.add(PINYIN_MARK + pinyin(core))
+    elif pinyin_eligible_latin(core):
+        out.add(LATIN_MARK + core)
     return frozenset(out)
 
 
@@ -84,13 +99,21 @@ def lookups(core: str, bare: bool = False) -> frozenset[str]:
     """What a query core searches the stored variants for: its own deletions and sound keys, and the
     other side of the short-start pair (a long core its short starts as short forms; a short core
     typed bare, ``bare``, the long cores starting with it)."""
-    out = {v for v in variants(core, bare) if v[0] not in (START_MARK, SHORT_MARK)}
+    out = {v for v in variants(core, bare) if v[0] not in (START_MARK, SHORT_MARK, PINYIN_MARK, LATIN_MARK)}
     if sound_eligible(core):
         if typo_eligible(core):
             out |= {SHORT_MARK + core[:n] for n in SHORT_STARTS if n < len(core)}
         if bare and len(core) in SHORT_STARTS:
             out.add(START_MARK + core)
+        out.add(LATIN_MARK + pinyin(core))
+    elif pinyin_eligible_latin(core):
+        out.add(PINYIN_MARK + core)
     return frozenset(out)
+
+
+def marked(variant: str) -> bool:
+    """A sound key, short start, short form or spelling, rather than a deletion variant of a core."""
+    return variant[0] in MARKS
 
 
 def all_cjk(core: str) -> bool:
@@ -114,6 +137,30 @@ def reading(ch: str) -> str:
     """The most common toneless reading of one character (讯 → xun); each character on its own, so that
     both sides of a comparison read it the same way whatever the word around it."""
     return _lazy_pinyin()(ch)[0]
+
+
+@lru_cache(maxsize=1)
+def _pinyin_words():
+    from pypinyin import lazy_pinyin
+
+    return lazy_pinyin
+
+
+@lru_cache(maxsize=65536)
+def pinyin(core: str) -> str:
+    """The pinyin spelling of a Chinese core, as one word with no tones (恒安 → hengan, 重庆 → chongqing:
+    the whole core is read, so a character with two readings gets the one its word gives it)."""
+    return "".join(_pinyin_words()(core))
+
+
+def pinyin_eligible_latin(core: str) -> bool:
+    return len(core) >= MIN_PINYIN_LATIN_CORE and bool(_LATIN_LETTERS.fullmatch(core))
+
+
+def spelled_in_pinyin(a: str, b: str) -> bool:
+    """One core is Chinese and the other, in Latin letters, is its pinyin (恒安 / hengan, 华虹 / huahong)."""
+    cjk, latin = (a, b) if sound_eligible(a) else (b, a)
+    return sound_eligible(cjk) and pinyin_eligible_latin(latin) and pinyin(cjk) == latin
 
 
 def sound_keys(core: str) -> frozenset[str]:
@@ -173,13 +220,13 @@ def short_start(query: tuple[str, frozenset[str]], candidate: tuple[str, frozens
 class NearMiss(NamedTuple):
     core: str       # the candidate's core
     distance: int   # 1 for a typo; a shared start counts as 2 (a typo is the stronger sign)
-    kind: str       # "typo" or "prefix"
+    kind: str       # "typo", "pinyin" or "prefix"
 
 
 def possible_duplicates(query_core: str, query_region: str | None, query_sectors: frozenset[str],
                         candidates: list[CoreCandidate]) -> dict[int, NearMiss]:
     """Client id → how its core nearly matches the query's, for candidates that look like a typo of the
-    query or share its start."""
+    query, spell it in pinyin or share its start."""
     found: dict[int, NearMiss] = {}
     for cand in candidates:
         if not regions_compatible(query_region, cand.region or None):
@@ -189,6 +236,8 @@ def possible_duplicates(query_core: str, query_region: str | None, query_sectors
         distance = typo_distance(query_core, cand.core)
         if distance is not None:
             found[cand.client_id] = NearMiss(cand.core, distance, "typo")
+        elif spelled_in_pinyin(query_core, cand.core):
+            found[cand.client_id] = NearMiss(cand.core, 2, "pinyin")
         elif short_start((query_core, query_sectors), (cand.core, cand.sectors)):
             found[cand.client_id] = NearMiss(cand.core, 2, "prefix")
     return found

@@ -26,6 +26,7 @@ class KeyKind(StrEnum):
     NAME = "name"
     CORE = "core"
     TYPO = "typo"      # not stored keys: near misses of a core, found through the variant table
+    PINYIN = "pinyin"  # a Latin core spelled as a Chinese core's pinyin (Hengan / 恒安)
     PREFIX = "prefix"  # a short name that starts a long core (字节 / 字节跳动)
 
 

@@ -13,7 +13,7 @@ from bot.rules.regions import regions_compatible
 
 # The strongest evidence first: it is the reason a match reports.
 EVIDENCE_ORDER = (KeyKind.CREDIT_CODE, KeyKind.PHONE, KeyKind.DOMAIN, KeyKind.NAME, KeyKind.CORE, KeyKind.TYPO,
-                  KeyKind.PREFIX)
+                  KeyKind.PINYIN, KeyKind.PREFIX)
 
 
 @dataclass(frozen=True)

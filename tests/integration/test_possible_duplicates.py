@@ -72,7 +72,8 @@ class TestPossibleDuplicate:
         assert stored == {"字节跳动", "节跳动", "字跳动", "字节动", "字节跳", "~字 jie tiao dong", "~zi 节 tiao dong",
                           "~zi jie 跳 dong", "~zi jie tiao 动", "^字节", "^字节跳", "bytedance",
                           "ytedance", "btedance",
-                          "byedance", "bytdance", "byteance", "bytednce", "bytedace", "bytedane", "bytedanc"}
+                          "byedance", "bytdance", "byteance", "bytednce", "bytedace", "bytedane", "bytedanc",
+                          "%zijietiaodong", "@bytedance"}
 
     def test_a_client_registered_after_candidate_retrieval_is_still_caught_under_the_lock(self, container):
         svc = container.service
@@ -173,10 +174,10 @@ class TestHomophoneSlips:
         container.service.execute(actor("U1"), Register("字节"))
         container.service.execute(actor("U1"), Register("杭州海康威视数字技术股份有限公司"))
         sound = select(func.count()).select_from(ClientVariant).where(
-            ClientVariant.variant.in_(["~腾 xun", "~teng 讯", "~zi 节", "=字节", "^海康", "^海康威"]))
+            ClientVariant.variant.in_(["~腾 xun", "~teng 讯", "~zi 节", "=字节", "^海康", "^海康威", "%tengxun"]))
         whole_reading = select(func.count()).select_from(ClientVariant).where(
             ClientVariant.variant.in_(["~teng xun", "~zi jie"]))
-        assert (scalar(db, sound), scalar(db, whole_reading)) == (6, 0)
+        assert (scalar(db, sound), scalar(db, whole_reading)) == (7, 0)
         db.dispose()
         command.downgrade(alembic_config(database_url), "0006")
         assert (scalar(db, sound), scalar(db, whole_reading)) == (3, 2)  # the starts stay; one key per core
@@ -185,5 +186,24 @@ class TestHomophoneSlips:
         assert (scalar(db, sound), scalar(db, whole_reading)) == (0, 0)
         db.dispose()
         upgrade(database_url)
-        assert (scalar(db, sound), scalar(db, whole_reading)) == (6, 0)
+        assert (scalar(db, sound), scalar(db, whole_reading)) == (7, 0)
         assert container.service.execute(actor("U2"), Check("腾迅")).kind == "found"
+
+
+class TestPinyinSpellings:
+    """A Chinese company's English name is often its pinyin: a possible duplicate, in either order."""
+
+    def test_an_english_name_spelled_in_pinyin_is_held_back(self, container):
+        container.service.execute(actor("U1"), Register("恒安国际"))
+        held = container.service.execute(actor("U2"), Register("Hengan International Group Company Limited"))
+        assert (held.kind, held.data["rule"]) == ("possible", "registration.possible_duplicate.pinyin")
+        assert [(m.name, m.reason, m.reason_value, m.score) for m in held.matches] == [("恒安国际", "pinyin", "恒安", 75)]
+        container.service.execute(actor("U1"), Register("Hua Hong Semiconductor Limited"))
+        found = container.service.execute(actor("U2"), Check("华虹半导体"))
+        assert [(m.name, m.reason, m.reason_value) for m in found.matches] == [
+            ("Hua Hong Semiconductor Limited", "pinyin", "huahong")]
+
+    def test_another_sector_or_spelling_is_new(self, container):
+        container.service.execute(actor("U1"), Register("华虹半导体有限公司"))
+        assert container.service.execute(actor("U2"), Register("Huahong Foods Ltd")).kind == "registered"
+        assert container.service.execute(actor("U2"), Register("Huahon Semiconductor")).kind == "registered"

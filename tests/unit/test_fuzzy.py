@@ -11,6 +11,7 @@ from bot.rules.fuzzy import (
     possible_duplicates,
     short_start,
     sound_keys,
+    spelled_in_pinyin,
     typo_distance,
     variants,
 )
@@ -19,23 +20,30 @@ from bot.rules.fuzzy import (
 class TestVariants:
     def test_a_core_each_one_character_deletion_and_its_short_starts(self):
         assert variants("字节跳动") == {"字节跳动", "节跳动", "字跳动", "字节动", "字节跳", *sound_keys("字节跳动"),
-                                      "^字节", "^字节跳"}
+                                      "^字节", "^字节跳", "%zijietiaodong"}
         assert "^字节跳动" in variants("字节跳动科")  # a start of four characters of a longer core
-        assert variants("bytedance") == {"bytedance", *("bytedance"[:i] + "bytedance"[i + 1:] for i in range(9))}
+        assert variants("bytedance") == {"bytedance", *("bytedance"[:i] + "bytedance"[i + 1:] for i in range(9)),
+                                         "@bytedance"}
 
     def test_a_long_core_looks_up_its_starts_as_short_names(self):
         assert lookups("字节跳动") == {"字节跳动", "节跳动", "字跳动", "字节动", "字节跳", *sound_keys("字节跳动"),
-                                     "=字节", "=字节跳"}
+                                     "=字节", "=字节跳", "@zijietiaodong"}
         assert variants("药明康德", bare=True) >= {"=药明康德"} and "^药明康德" in lookups("药明康德", bare=True)
 
     def test_a_short_name_typed_bare_is_stored_and_looks_up_as_a_start(self):
-        assert variants("字节", bare=True) == {"~字 jie", "~zi 节", "=字节"}
-        assert lookups("字节", bare=True) == {"~字 jie", "~zi 节", "^字节"}
-        assert variants("字节") == lookups("字节") == {"~字 jie", "~zi 节"}  # a core with words around it is not
+        assert variants("字节", bare=True) == {"~字 jie", "~zi 节", "=字节", "%zijie"}
+        assert lookups("字节", bare=True) == {"~字 jie", "~zi 节", "^字节", "@zijie"}
+        assert variants("字节") - {"%zijie"} == lookups("字节") - {"@zijie"} == {"~字 jie", "~zi 节"}  # not bare
 
-    @pytest.mark.parametrize("core", ["米", "apple", "ab", ""])
+    @pytest.mark.parametrize("core", ["米", "abc", "ab", "", "3com"])
     def test_cores_too_short_for_typos_have_none(self, core):
         assert variants(core) == frozenset()
+
+    def test_chinese_cores_are_stored_by_pinyin_and_latin_ones_look_that_up(self):
+        assert "%hengan" in variants("恒安") and "@hengan" in lookups("恒安")
+        assert variants("apple") == {"@apple"} and lookups("apple") == {"%apple"}
+        assert lookups("hengan") & variants("恒安") == {"%hengan"}
+        assert variants("hengan") & lookups("恒安") == {"@hengan"}
 
     @pytest.mark.parametrize("core, keys", [
         ("小米", {"~小 mi", "~xiao 米"}),
@@ -43,7 +51,7 @@ class TestVariants:
         ("腾讯", {"~腾 xun", "~teng 讯"}),
     ])
     def test_short_chinese_cores_have_only_their_sound_keys_one_per_character_kept(self, core, keys):
-        assert variants(core) == sound_keys(core) == keys
+        assert {v for v in variants(core) if v[0] != "%"} == sound_keys(core) == keys
 
     @pytest.mark.parametrize("query, stored, kept", [
         ("腾迅", "腾讯", {"~腾 xun"}), ("哇哈哈", "娃哈哈", {"~wa 哈 ha", "~wa ha 哈"}), ("晓米", "小米", {"~xiao 米"}),
@@ -53,7 +61,7 @@ class TestVariants:
 
     @pytest.mark.parametrize("query, stored", [("小麦", "小米"), ("滑味", "华为")])
     def test_other_readings_and_slips_that_keep_nothing_do_not(self, query, stored):
-        assert not variants(query) & variants(stored)
+        assert not lookups(query) & variants(stored)
 
     @pytest.mark.parametrize("query, stored", [
         ("字节跳东", "字节跳动"),      # substitution
@@ -123,3 +131,22 @@ class TestShortStart:
         assert possible_duplicates("字节", None, frozenset(), cands) == {
             1: NearMiss("字节跳动", 2, "prefix"), 2: NearMiss("字节美食", 2, "prefix")}
         assert possible_duplicates("字节", None, frozenset({"food"}), cands) == {}
+
+
+class TestPinyinSpelling:
+    @pytest.mark.parametrize("a, b, expected", [
+        ("恒安", "hengan", True),
+        ("huahong", "华虹", True),         # either order
+        ("重庆", "chongqing", True),       # the reading the word gives a character with two
+        ("恒安", "hengann", False),        # not a spelling
+        ("安", "an", False),               # too short to tell
+        ("李宁", "lin", False),
+        ("hengan", "hengan", False),       # two Latin cores are the typo rule's business
+    ])
+    def test_spelled_in_pinyin(self, a, b, expected):
+        assert spelled_in_pinyin(a, b) is expected
+
+    def test_a_pinyin_spelling_is_a_possible_duplicate_unless_sectors_or_cities_differ(self):
+        cands = [CoreCandidate(1, "恒安", "", frozenset()), CoreCandidate(2, "恒安", "杭州", frozenset({"food"}))]
+        assert possible_duplicates("hengan", None, frozenset({"health"}), cands) == {1: NearMiss("恒安", 2, "pinyin")}
+        assert possible_duplicates("hengan", "苏州", frozenset(), cands) == {1: NearMiss("恒安", 2, "pinyin")}
