@@ -230,13 +230,16 @@ _INDUSTRY_WORDS = tuple(sorted(CJK_INDUSTRY, key=len, reverse=True))
 
 def _industry_tail(text: str) -> tuple[str, int] | None:
     """The longest industry word that ends the text and leaves a core in front of it, and its length as
-    typed: a word with its first character typed twice (蓝思科科技) or, when none ends the text as written,
-    a word typed with a slip (医疗设被)."""
+    typed: a weak or general word with its first character typed twice (蓝思科科技, 中芯国国际; not a word
+    that names a trade: brands end in its first character too often, 周黑鸭鸭脖) or, when none ends the text
+    as written, a word typed with a slip (医疗设被, 科技技)."""
     for n in _INDUSTRY_LENGTHS:
         left = len(text) - n
         if left > 0 and text[-n:] in CJK_INDUSTRY and (n > 1 or left >= MIN_CORE_AFTER_ONE_CHAR_WORD):
-            doubled = n > 1 and left - 1 >= MIN_LEFT_BEFORE_SLIP and text[-n - 1] == text[-n]
-            return text[-n:], n + doubled
+            word = text[-n:]
+            doubled = (_strong_sector(word) is None and left - 1 >= MIN_LEFT_BEFORE_SLIP and n > 1
+                       and text[-n - 1] == text[-n])
+            return word, n + doubled
     return next(((word, typed) for word in _INDUSTRY_WORDS if (typed := _slipped_tail(text, word))), None)
 
 
@@ -310,13 +313,25 @@ def _normalize_cjk(text: str, bracket_regions: list[str]) -> NormalizedName:
     regions = leading + ([inner] if inner else []) + bracket_regions
     return NormalizedName(
         body=body,
-        core="" if _names_nothing(core, industry) else core,
+        # 农业 of 农业银行 is the brand only beside 银行: such a name is matched on its whole body (农业发展银行
+        # is another bank), like a place brand.
+        core="" if core in CJK_INDUSTRY or _names_nothing(core, industry) else core,
         region=regions[-1] if regions else None,
         industry=industry,
         sectors=_sectors(industry, CJK_INDUSTRY),
         legal_forms=forms,
         branch=branch,
     )
+
+
+_NUMERAL_RUN = re.compile(r"[零〇一二三四五六七八九]{3,}")
+_DIGIT_OF = str.maketrans("零〇一二三四五六七八九", "00123456789")
+
+
+def numerals_as_digits(text: str) -> str:
+    """A number read out digit by digit is written either way: 三六一度 is 361度. Runs of three or more
+    only: 三一, 九阳 and 五粮液 are words, not numbers."""
+    return _NUMERAL_RUN.sub(lambda m: m.group().translate(_DIGIT_OF), text)
 
 
 def prepare(raw: str) -> str:
@@ -335,7 +350,7 @@ def normalize_name(raw: str) -> NormalizedName | None:
     text, regions = take_bracketed_regions(drop_trailing_note(text) if latin else text)
     if latin:
         return normalize_latin(text, regions)
-    text = strip_punctuation(text)
+    text = numerals_as_digits(strip_punctuation(text))
     if not text:
         return None
     return _normalize_cjk(text, regions)

@@ -33,7 +33,7 @@ LATIN_LEGAL_FORMS: frozenset[str] = frozenset({
     "co", "company", "ltd", "limited", "inc", "incorporated", "corp", "corporation", "gmbh", "llc",
     "llp", "lp", "plc", "ag", "sa", "sas", "sarl", "bv", "nv", "pte", "pty", "kk", "group",
     "holdings", "holding", "srl", "spa", "oy", "oyj", "ab", "as", "se", "kg", "kgaa", "ltda", "bhd",
-    "sdn", "aktiengesellschaft", "com", "na",
+    "sdn", "aktiengesellschaft", "com", "na", "companies",
 })
 LATIN_LEADING_WORDS: frozenset[str] = frozenset({"the"})
 LATIN_BRANCH_WORDS: frozenset[str] = frozenset({"branch", "office"})
@@ -90,8 +90,9 @@ _SECTORS: dict[str, tuple[str, ...]] = {
     "food": ("餐饮", "食品", "饮品", "酒业", "乳业", "乳品", "调味", "饮料", "啤酒", "茶业", "粮油", "酒", "味业", "奶业",
              # product words reps use as the industry (飞鹤奶粉, 鲁花食用油, 卫龙辣条)
              "奶粉", "食用油", "酱油", "调味品", "零食", "肉制品", "肉食品", "鸭脖", "卤味", "辣条", "速冻食品", "速冻",
-             "饼干", "糖果", "茶叶", "白酒", "黄酒", "葡萄酒", "矿泉水", "方便面", "休闲食品"),
+             "饼干", "糖果", "茶叶", "白酒", "黄酒", "葡萄酒", "矿泉水", "方便面", "休闲食品", "瓜子", "坚果", "炒货"),
     "agriculture": ("农业", "农牧", "畜牧", "种业", "水产"),
+    "mining": ("矿业", "矿产", "煤业"),
     "logistics": ("物流", "供应链", "运输", "快递", "速运", "快运", "速递", "货运", "航运", "海运"),
     "construction": ("建设", "工程", "建筑", "装饰", "园林"),
     "realestate": ("房地产", "置业", "地产", "物业", "置地", "不动产", "房产"),
@@ -99,7 +100,7 @@ _SECTORS: dict[str, tuple[str, ...]] = {
     "aviation": ("航空",),
     "travel": ("旅游", "酒店", "饭店", "旅行社"),
     "fashion": ("服饰", "服装", "鞋业", "女装", "男装", "童装", "内衣", "鞋服", "箱包"),
-    "consumer": ("体育用品", "运动用品", "体育", "运动", "用品", "化妆品", "日化", "玩具", "文具", "文化用品", "办公用品", "母婴", "眼镜"),
+    "consumer": ("体育用品", "运动用品", "体育", "运动", "用品", "化妆品", "日化", "玩具", "文具", "文化用品", "办公用品", "母婴", "眼镜", "珠宝"),
     "home": ("家居", "家具", "床垫", "瓷砖", "陶瓷", "卫浴", "地板", "门窗", "家纺"),
     "appliance": ("电器", "家电", "厨具", "厨电", "空调", "冰箱", "洗衣机", "照明", "灯饰"),
 }
@@ -119,4 +120,14 @@ LATIN_INDUSTRY: dict[str, str] = {
     "electric": "industry", "electrical": "industry", "chemical": "industry", "chemicals": "industry",
     "steel": "industry", "tyres": "auto", "tires": "auto", "tyre": "auto", "tire": "auto", "medical": "health",
     "biomedical": "health", "healthcare": "health", "bio": "health",
+    "biotech": "health", "biotechnology": "health", "therapeutics": "health", "dairy": "food",
+    "beverage": "food", "beverages": "food", "brewery": "food", "breweries": "food", "foodstuff": "food",
+    "foodstuffs": "food", "sports": "consumer", "cosmetics": "consumer", "jewellery": "consumer",
+    "jewelry": "consumer", "products": "general", "superstores": "retail", "supermarkets": "retail",
+    "supermarket": "retail", "retail": "retail", "mining": "mining", "cement": "industry",
+    "machinery": "industry", "textiles": "industry", "textile": "industry",
+    "properties": "realestate", "property": "realestate", "realty": "realestate",
+    "hotels": "travel", "telecom": "tech", "telecommunications": "tech", "communications": "tech",
+    "shipping": "logistics", "express": "logistics", "entertainment": "media", "apparel": "fashion",
+    "construction": "construction", "engineering": "construction", "education": "education",
 }

@@ -242,8 +242,10 @@ class TestNormalizeName:
         ("招商银行股份有限公司深圳分行", "招商银行", "招商", None, {"bank"}),
         ("招商证券", "招商证券", "招商", None, {"securities"}),
         ("中国银行", "中国银行", "", None, {"bank"}),  # the scope word is the brand
-        ("中国建设银行", "建设银行", "建设", None, {"bank"}),  # 建设 is the brand here, not an industry
-        ("中国农业银行股份有限公司", "农业银行", "农业", None, {"bank"}),
+        # 建设 is the brand here, not an industry: the name is matched on its whole body, like a place brand
+        ("中国建设银行", "建设银行", "", None, {"bank"}),
+        ("中国农业银行股份有限公司", "农业银行", "", None, {"bank"}),
+        ("中国农业发展银行", "农业发展银行", "", None, {"bank"}),  # so this is another bank
         ("平安科技（深圳）有限公司", "平安科技", "平安", "深圳", {"tech"}),  # a weak word alone sets the sector
         ("阿里健康科技（中国）有限公司", "阿里健康科技", "阿里", None, {"health"}),  # but not beside a strong one
         ("大众汽车（中国）投资有限公司", "大众汽车投资", "大众", None, {"auto"}),
@@ -297,6 +299,8 @@ class TestNormalizeName:
         ("字节跳动科技有限限公司", "字节跳动科技", "字节跳动", None, {"tech"}),
         ("中科科技有限公司", "中科科技", "中科", None, {"tech"}),  # a doubled key never leaves one character
         ("吉团股份有限公司", "吉团", "吉团", None, set()),  # nor is a whole core a slip
+        ("三六一度（中国）有限公司", "361度", "361度", None, set()),  # a number read out digit by digit
+        ("三一重工", "三一重工", "三一", None, {"industry"}),  # two numerals are a word
     ])
     def test_body_core_region_sectors(self, raw, body, core, region, sectors):
         name = normalize_name(raw)
