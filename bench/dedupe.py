@@ -56,9 +56,9 @@ from bench.register import (  # noqa: E402
 )
 from bot.clock import SystemClock  # noqa: E402
 from bot.commands import Check, Register  # noqa: E402
-from bot.near_misses import name_variants  # noqa: E402
+from bot.near_misses import name_variants, near_lookup  # noqa: E402
 from bot.policy import parse_policy  # noqa: E402
-from bot.rules.fuzzy import MAX_CANDIDATES, is_cjk, variants  # noqa: E402
+from bot.rules.fuzzy import MAX_CANDIDATES, MAX_MARKED_CANDIDATES, is_cjk  # noqa: E402
 from bot.rules.identity import Identity, IdentityKey, IdentityProblem, query_for  # noqa: E402
 from bot.rules.name_types import NormalizedName  # noqa: E402
 from bot.rules.names import normalize_name  # noqa: E402
@@ -399,7 +399,7 @@ class SizeResult:
     fuzzy: MethodResult
     looked_up: list[int]     # variants looked up per timed query
     rows_matched: list[int]  # client_variant rows they match (before DISTINCT and LIMIT)
-    candidates: list[int]    # client ids variant_candidates returns (at most MAX_CANDIDATES)
+    candidates: list[int]    # client ids near_candidates returns (at most MAX_CANDIDATES + MAX_MARKED_CANDIDATES)
 
 
 def query_core(q: Query, service: Service) -> str | None:
@@ -431,24 +431,28 @@ def measure_ours(service: Service, queries: list[Query]) -> MethodResult:
 
 def measure_variant_stage(service: Service, queries: list[Query]
                           ) -> tuple[MethodResult, list[int], list[int], list[int]]:
-    """``variant_candidates`` alone, on the variants ``find_near_misses`` looks up for ``check`` (the query
-    core's; a core too short for the typo rule has none and skips the lookup, as ``check`` does)."""
+    """The near-miss candidate stage alone (``near_candidates`` on what ``check`` looks up: deletion variants
+    and marked ones, each capped); a query with nothing to look up skips it, as ``check`` does."""
     out, looked_up, rows_matched, candidates = MethodResult(), [], [], []
     matched = text("SELECT count(*) FROM client_variant WHERE tenant = :t AND variant IN :v").bindparams(
         bindparam("v", expanding=True))
     with UnitOfWork(service.db) as uow:
         clients = uow.repos.clients
         for q in queries:
-            core = query_core(q, service)
-            wanted = variants(core) if core else frozenset()
-            if not wanted:
+            try:
+                name = query_for(q.text, service.policy.identity).name
+            except IdentityProblem:
+                continue
+            near = near_lookup((name,)) if name is not None else None
+            if not near:
                 continue
             start = time.perf_counter()
-            found = clients.variant_candidates(TENANT, wanted, limit=MAX_CANDIDATES)
+            found = clients.near_candidates(TENANT, near)
             out.times.append((time.perf_counter() - start) * 1000)
+            wanted = sorted(near.variants | near.marked)
             looked_up.append(len(wanted))
-            rows_matched.append(uow.session.execute(matched, {"t": TENANT, "v": sorted(wanted)}).scalar_one())
-            candidates.append(len(found))
+            rows_matched.append(uow.session.execute(matched, {"t": TENANT, "v": wanted}).scalar_one())
+            candidates.append(len({c.client_id for c in found}))
     return out, looked_up, rows_matched, candidates
 
 
@@ -624,13 +628,14 @@ def size_table(r: SizeResult) -> list[str]:
                      f"| {caught_cell(m, per, 'typo')} | {m.flagged}/{per['miss']} ({flag_rule}) |")
     v = r.variant_stage
     capped = sum(n >= MAX_CANDIDATES for n in r.candidates)
-    lines += ["", f"- `variant_candidates` alone: median {v.median:.2f} ms, p99 {v.p99:.2f} ms, "
-                  f"max {max(v.times):.2f} ms over the {len(v.times)} queries with a core long enough for the typo "
-                  f"rule (the other {len(r.queries) - len(v.times)} skip the lookup); variants looked up per query "
+    lines += ["", f"- near-miss candidates alone (`near_candidates`): median {v.median:.2f} ms, p99 {v.p99:.2f} ms, "
+                  f"max {max(v.times):.2f} ms over the {len(v.times)} queries with variants to look up "
+                  f"(the other {len(r.queries) - len(v.times)} skip the lookup); variants looked up per query "
                   f"mean {statistics.mean(r.looked_up):.1f}, max {max(r.looked_up)}; `client_variant` rows they match "
                   f"mean {statistics.mean(r.rows_matched):.1f}, max {max(r.rows_matched)}; candidates returned "
                   f"(and scored) per query mean {statistics.mean(r.candidates):.1f}, max {max(r.candidates)} "
-                  f"(cap {MAX_CANDIDATES}, reached by {capped}).",
+                  f"(caps {MAX_CANDIDATES} by deletion variants + {MAX_MARKED_CANDIDATES} by marks; "
+                  f"{capped} queries at {MAX_CANDIDATES} or more).",
               f"- rapidfuzz: {r.fuzzy.note}.", ""]
     return lines
 
