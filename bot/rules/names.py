@@ -199,11 +199,12 @@ def _slipped_tail(text: str, word: str) -> int | None:
 def _legal_tail(text: str) -> tuple[str, int] | None:
     """The legal form (or trailing scope word: 壳牌中国) that ends the text, if any, and its length as
     typed (股份有线公司 is 股份有限公司 with a slip: the longest form wins, as written or slipped)."""
+    last = loose_reading(text[-1]) if text else ""
     for form in CJK_LEGAL_FORMS:
         if text.endswith(form):
             if not _is_industry_tail(text, form):
                 return form, len(form)
-        elif typed := _slipped_tail(text, form):
+        elif loose_reading(form[-1]) == last and (typed := _slipped_tail(text, form)):
             return form, typed
     word = next((w for w in COUNTRY_WORDS if text.endswith(w) and len(text) >= len(w) + 2), None)
     return (word, len(word)) if word else None
@@ -228,6 +229,16 @@ def take_legal_forms(text: str) -> tuple[str, tuple[str, ...], bool]:
 _INDUSTRY_WORDS = tuple(sorted(CJK_INDUSTRY, key=len, reverse=True))
 
 
+@lru_cache(maxsize=1)
+def _by_last_sound() -> dict[str, tuple[str, ...]]:
+    """Industry words (longest first) by the sound of their last character: every slip keeps it."""
+    out: dict[str, list[str]] = {}
+    for word in _INDUSTRY_WORDS:
+        if len(word) >= 2:
+            out.setdefault(loose_reading(word[-1]), []).append(word)
+    return {sound: tuple(words) for sound, words in out.items()}
+
+
 def _industry_tail(text: str) -> tuple[str, int] | None:
     """The longest industry word that ends the text and leaves a core in front of it, and its length as
     typed: a weak or general word with its first character typed twice (蓝思科科技, 中芯国国际; not a word
@@ -240,7 +251,10 @@ def _industry_tail(text: str) -> tuple[str, int] | None:
             doubled = (_strong_sector(word) is None and left - 1 >= MIN_LEFT_BEFORE_SLIP and n > 1
                        and text[-n - 1] == text[-n])
             return word, n + doubled
-    return next(((word, typed) for word in _INDUSTRY_WORDS if (typed := _slipped_tail(text, word))), None)
+    if not text:
+        return None
+    words = _by_last_sound().get(loose_reading(text[-1]), ())
+    return next(((word, typed) for word in words if (typed := _slipped_tail(text, word))), None)
 
 
 def _strong_sector(word: str) -> str | None:
