@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 
+from bot.known_names import KnownNamesError, load_known
 from bot.policy import PolicyError, load_policy
 from bot.settings import Settings
 from store.migrate import SchemaNotCurrent
@@ -24,6 +25,11 @@ def cmd_config_check(args: argparse.Namespace, settings: Settings) -> int:
     except PolicyError as exc:
         print(exc, file=sys.stderr)
         return 2
+    try:
+        load_known(policy.identity.known_names)
+    except KnownNamesError as exc:
+        print(f"{path}: {exc}", file=sys.stderr)
+        return 2
     members = sum(len(t.members) for t in policy.teams)
     print(f"{path}: ok ({len(policy.teams)} teams, {members} members, default team {policy.default_team})")
     return 0
@@ -40,7 +46,7 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_dedupe_eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.dedupe_eval import main as run_eval
 
-    return run_eval(args.file, as_json=args.json)
+    return run_eval(args.file, as_json=args.json, known_names=args.known_names)
 
 
 def _at(value: str | None):
@@ -231,6 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = dedupe.add_parser("eval", help="precision and recall of registration on labelled name pairs (JSONL)")
     p.add_argument("file", help="one JSON object per line: id, registered, query, same")
     p.add_argument("--json", action="store_true", help="one JSON object per pair, then a summary object")
+    p.add_argument("--known-names", metavar="PATH", default=None,
+                   help="the list of known company names to use (default: identity.known_names; \"\" for none)")
     p.set_defaults(func=cmd_dedupe_eval)
     return parser
 

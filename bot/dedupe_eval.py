@@ -234,14 +234,17 @@ def report_text(path: str, results: list[PairResult], summary: Summary, out: IO[
               f"— expected {expected}, got {detail}", file=out)
 
 
-def main(path: str, *, as_json: bool = False, out: IO[str] | None = None) -> int:
+def main(path: str, *, as_json: bool = False, out: IO[str] | None = None, known_names: str | None = None) -> int:
+    """``known_names``: the list of known names to use instead of the default one ("" for none)."""
     out = out or sys.stdout
     try:
         pairs = load_pairs(path)
     except PairFileError as exc:
         print(exc, file=sys.stderr)
         return 2
-    results, summary = evaluate(pairs)
+    policy = None if known_names is None else parse_policy({**EVAL_POLICY, "identity": {"known_names": known_names}},
+                                                           "eval policy")
+    results, summary = evaluate(pairs, policy)
     if as_json:
         for r in results:
             print(json.dumps(r.to_json(), ensure_ascii=False), file=out)

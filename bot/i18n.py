@@ -29,6 +29,7 @@ ZH: dict[str, str] = {
     "reason.name": "公司名相同 {value}",
     "reason.core": "核心字号相同「{value}」",
     "reason.typo": "与「{value}」只差一个字",
+    "reason.known": "常见公司名单：「{value}」与所查名称是同一家公司",
     "reason.pinyin": "与「{value}」拼音相同",
     "reason.prefix": "与「{value}」开头相同，可能是简称",
     # stages
@@ -119,6 +120,7 @@ EN: dict[str, str] = {
     "reason.name": "same name {value}",
     "reason.core": "same core name “{value}”",
     "reason.typo": "one character from “{value}”",
+    "reason.known": "list of known companies: “{value}” is the same company",
     "reason.pinyin": "same pinyin as “{value}”",
     "reason.prefix": "starts like “{value}” (a short name?)",
     "stage.lead": "lead", "stage.discovery": "discovery", "stage.demo": "demo", "stage.proposal": "proposal",

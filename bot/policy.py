@@ -115,6 +115,8 @@ class IdentityPolicy(_Strict):
     default_region: str = Field(default="CN", pattern=r"^[A-Z]{2}$", description="phone region for numbers without +")
     free_mail_domains: tuple[str, ...] = FREE_MAIL_DOMAINS
     max_name_length: int = Field(default=100, ge=10, le=500)
+    known_names: str = Field(default="bot/data/known_companies.jsonl",
+                             description="JSON lines of the names well-known companies go by; \"\" for none")
 
 
 FieldType = Literal["text", "list", "link", "amount", "person", "date"]

@@ -32,13 +32,21 @@ from bot.commands import (
     UsageError,
 )
 from bot.i18n import t
+from bot.known_names import load_known
 from bot.messages import MatchView, Result
 from bot.near_misses import find_near_misses, near_lookup, remember_variants, score_near_misses
 from bot.pipeline import PipelineService
 from bot.policy import Policy
 from bot.present import HELP_TOPICS, present
 from bot.rules.identity import Identity, IdentityProblem, KeyKind, build_identity, query_for
-from bot.rules.registration import Evidence, Outcome, decide_registration, match_clients, near_misses
+from bot.rules.registration import (
+    Evidence,
+    Outcome,
+    decide_registration,
+    known_matches,
+    match_clients,
+    near_misses,
+)
 from store.db import Database
 from store.models import Activity, Client, Lead
 from store.repos import Leads, MemberView, Repos
@@ -47,7 +55,7 @@ from store.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 SCORES = {KeyKind.CREDIT_CODE: 100, KeyKind.PHONE: 100, KeyKind.DOMAIN: 95, KeyKind.NAME: 100, KeyKind.CORE: 90,
-          KeyKind.TYPO: 80, KeyKind.PINYIN: 75, KeyKind.PREFIX: 70}
+          KeyKind.KNOWN: 85, KeyKind.TYPO: 80, KeyKind.PINYIN: 75, KeyKind.PREFIX: 70}
 FIRST_STAGE = "lead"
 # Matches listed in a reply, the strongest first; the reply counts the rest. A bare short name (海康) can
 # start hundreds of registered names: listing them all would bury the reply and read every one's owner.
@@ -69,6 +77,7 @@ class Service:
         self.db = db
         self.policy = policy
         self.clock = clock
+        self.known = load_known(policy.identity.known_names)
         self.pipeline = PipelineService(db, policy, clock)
         self.alerts = AlertCommands(db, policy, clock)
         self._synced: set[tuple[str, str]] = set()
@@ -148,7 +157,7 @@ class Service:
     def register(self, actor: Actor, cmd: Register, me: MemberView | None = None) -> Result:
         me = me or self.member(actor)
         try:
-            identity = build_identity(cmd.name, self.policy.identity, phone=cmd.phone, email=cmd.email,
+            identity = build_identity(cmd.name, self.policy.identity, known=self.known, phone=cmd.phone, email=cmd.email,
                                       credit_code=cmd.credit_code, aliases=cmd.aliases)
         except IdentityProblem as problem:
             return self._problem(me, problem, "register")
@@ -175,11 +184,11 @@ class Service:
         with UnitOfWork(self.db, write=True) as uow:
             uow.lock_registration(tenant)
             repos = uow.repos
-            hits = repos.clients.key_hits(tenant, identity.keys)
+            hits = repos.clients.key_hits(tenant, (*identity.keys, *identity.related))
             matches = match_clients(identity.keys, hits)
             # Clients registered since the retrieval above are checked here, under the lock.
             late = find_near_misses(repos, tenant, names, after_client_id=seen_up_to)
-            possible = near_misses({**near, **late}, matches)
+            possible = {**near_misses({**near, **late}, matches), **known_matches(identity.related, hits, matches)}
             leads = repos.leads.open_for_clients(tenant, [*matches, *possible])
             justified = bool(cmd.justification and cmd.justification.strip())
             decision = decide_registration(me.id, matches, Leads.holdings(leads), self.policy.protection, now,
@@ -251,7 +260,7 @@ class Service:
 
     def check(self, actor: Actor, cmd: Check, me: MemberView | None = None) -> Result:
         try:
-            query = query_for(cmd.query, self.policy.identity)
+            query = query_for(cmd.query, self.policy.identity, self.known)
         except IdentityProblem as problem:
             return self._problem(me or self.member(actor), problem, "check")
         # One unit of work (one connection, no BEGIN on PostgreSQL) for the caller and the lookup:
@@ -266,9 +275,10 @@ class Service:
 
     def _check(self, repos: Repos, me: MemberView, query, cmd: Check) -> Result:
         names = (query.name,) if query.name is not None else ()
-        hits, candidates = repos.clients.lookup(me.tenant, query.keys, near_lookup(names))
+        hits, candidates = repos.clients.lookup(me.tenant, (*query.keys, *query.related), near_lookup(names))
         matches = match_clients(query.keys, hits)
-        matches = {**matches, **near_misses(score_near_misses(names, candidates), matches)}
+        matches = {**matches, **near_misses(score_near_misses(names, candidates), matches),
+                   **known_matches(query.related, hits, matches)}
         views = self._match_views(repos, me.tenant, matches)
         kind = "found" if views else "not_found"
         return Result(True, kind, f"check.{'found' if views else 'none'}",

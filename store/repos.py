@@ -134,7 +134,8 @@ def _core_candidates(rows: Iterable[tuple], tenant: str) -> list[CoreCandidate]:
         if key_tenant != tenant or kind != KeyKind.CORE.value or (cid, core) in seen:
             continue  # a client found by a deletion variant and by a mark is scored once
         seen.add((cid, core))
-        region, _, sectors = qualifier.partition("|")
+        places, _, sectors = qualifier.partition("|")
+        region = places.partition("@")[0]  # a branch's place after @ does not count for near misses
         out.append(CoreCandidate(cid, core, region, frozenset(x for x in sectors.split(",") if x)))
     return out
 

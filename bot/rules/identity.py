@@ -16,6 +16,7 @@ from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
 from bot.policy import IdentityPolicy
+from bot.rules.known import NO_KNOWN_NAMES, KnownNames
 from bot.rules.names import NormalizedName, normalize_name
 
 
@@ -25,6 +26,7 @@ class KeyKind(StrEnum):
     DOMAIN = "domain"
     NAME = "name"
     CORE = "core"
+    KNOWN = "known"    # not stored keys: another name of the same company in the list of known names
     TYPO = "typo"      # not stored keys: near misses of a core, found through the variant table
     PINYIN = "pinyin"  # a Latin core spelled as a Chinese core's pinyin (Hengan / 恒安)
     PREFIX = "prefix"  # a short name that starts a long core (字节 / 字节跳动)
@@ -51,7 +53,7 @@ class IdentityProblem(Exception):
 class IdentityKey:
     kind: KeyKind
     value: str
-    qualifier: str = ""  # the region for name keys; region|sectors for core keys
+    qualifier: str = ""  # the places (region@branch place) for name keys; places|sectors for core keys
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class Identity:
     phone: str | None = None
     domain: str | None = None
     keys: tuple[IdentityKey, ...] = field(default=())
+    related: tuple[IdentityKey, ...] = ()  # the name keys of its other known names (美团 → 三快在线)
 
 
 def _name_char_ok(ch: str) -> bool:
@@ -150,16 +153,28 @@ def email_domain(raw: str, policy: IdentityPolicy) -> str | None:
 
 
 def name_keys(name: NormalizedName) -> tuple[IdentityKey, ...]:
-    keys = [IdentityKey(KeyKind.NAME, name.body, name.region or "")]
+    keys = [IdentityKey(KeyKind.NAME, name.body, name.place_key)]
     if name.core:
-        keys.append(IdentityKey(KeyKind.CORE, name.core, f"{name.region or ''}|{name.sector_key}"))
+        keys.append(IdentityKey(KeyKind.CORE, name.core, f"{name.place_key}|{name.sector_key}"))
     return tuple(keys)
+
+
+def related_keys(names: tuple[NormalizedName, ...], known: KnownNames) -> tuple[IdentityKey, ...]:
+    """The name keys of the other names the list of known names gives these names' company."""
+    own = {(k.kind, k.value) for n in names for k in name_keys(n)}
+    out: dict[tuple[KeyKind, str], IdentityKey] = {}
+    for other in known.other_names(names):
+        for key in name_keys(other):
+            if (key.kind, key.value) not in own:
+                out.setdefault((key.kind, key.value), key)
+    return tuple(out.values())
 
 
 def build_identity(
     name: str,
     policy: IdentityPolicy,
     *,
+    known: KnownNames = NO_KNOWN_NAMES,
     phone: str | None = None,
     email: str | None = None,
     credit_code: str | None = None,
@@ -183,7 +198,8 @@ def build_identity(
         for key in name_keys(n):
             if key not in keys:
                 keys.append(key)
-    return Identity(display, norm, alias_norms, code, e164, domain, tuple(keys))
+    return Identity(display, norm, alias_norms, code, e164, domain, tuple(keys),
+                    related_keys((norm, *alias_norms), known))
 
 
 @dataclass(frozen=True)
@@ -193,9 +209,10 @@ class Query:
     kind: KeyKind
     keys: tuple[IdentityKey, ...]
     name: NormalizedName | None = None
+    related: tuple[IdentityKey, ...] = ()
 
 
-def query_for(text: str, policy: IdentityPolicy) -> Query:
+def query_for(text: str, policy: IdentityPolicy, known: KnownNames = NO_KNOWN_NAMES) -> Query:
     """Read a check query as a credit code, an e-mail, a phone number or a company name."""
     text = text.strip()
     if not text:
@@ -211,4 +228,4 @@ def query_for(text: str, policy: IdentityPolicy) -> Query:
     if looks_like_phone(text):
         return Query(KeyKind.PHONE, (IdentityKey(KeyKind.PHONE, normalize_phone(text, policy)),))
     norm = normalized_or_problem(check_name_text(text, policy))
-    return Query(KeyKind.NAME, name_keys(norm), norm)
+    return Query(KeyKind.NAME, name_keys(norm), norm, related_keys((norm,), known))

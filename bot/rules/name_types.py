@@ -19,10 +19,16 @@ class NormalizedName:
     legal_forms: tuple[str, ...]
     branch: bool
     generic: bool = False           # only industry words or a place: 网络科技有限公司 names no company
+    branch_region: str | None = None  # where a branch is: 北京 of …北京分行 (not the company's region)
 
     @property
     def sector_key(self) -> str:
         return ",".join(sorted(self.sectors))
+
+    @property
+    def place_key(self) -> str:
+        """The region, and a branch's place after ``@``: 上海@北京 (浦发银行北京分行)."""
+        return (self.region or "") + (f"@{self.branch_region}" if self.branch_region else "")
 
 
 def _sectors(words: tuple[str, ...], table: dict[str, str]) -> frozenset[str]:

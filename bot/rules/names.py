@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from functools import lru_cache
 
 from bot.rules.fuzzy import reading
@@ -147,6 +148,20 @@ def take_branch(text: str) -> tuple[str, bool]:
         text, branch = (head[:end] if end > 0 else take_trailing_region(head)[0]), True
         suffix = next((s for s in CJK_BRANCH_SUFFIXES if text.endswith(s) and len(text) > len(s)), None)
     return text, branch
+
+
+def branch_place(text: str) -> str | None:
+    """Where the branch a name names is: ``浦发银行股份有限公司北京分行`` → 北京; None for no branch or place."""
+    suffix = next((s for s in CJK_BRANCH_SUFFIXES if text.endswith(s) and len(text) > len(s)), None)
+    if suffix is None:
+        return None
+    head = text[: -len(suffix)]
+    end = max(head.rfind(word) + len(word) if word in head else -1 for word in _COMPANY_ENDS)
+    if end <= 0:
+        return take_trailing_region(head)[1]
+    place = head[end:]
+    regions = take_leading_regions(place)[1]
+    return region_of(place) or (regions[-1] if regions else None)
 
 
 def take_leading_legal_form(text: str) -> tuple[str, str | None]:
@@ -306,6 +321,11 @@ def _names_nothing(core: str, industry: tuple[str, ...]) -> bool:
 
 
 def _normalize_cjk(text: str, bracket_regions: list[str]) -> NormalizedName:
+    name = _normalize_cjk_company(text, bracket_regions)
+    return replace(name, branch_region=branch_place(text)) if name.branch else name
+
+
+def _normalize_cjk_company(text: str, bracket_regions: list[str]) -> NormalizedName:
     full, forms, branch = take_legal_forms(text)
     if not full:
         return _generic(text, forms, branch)

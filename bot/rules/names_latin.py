@@ -63,6 +63,15 @@ def take_latin_tail(words: list[str]) -> tuple[list[str], tuple[str, ...], bool,
     return words, tuple(f for f in forms if f != "and"), branch, region
 
 
+def latin_branch_place(words: list[str]) -> str | None:
+    """The place right before a branch word: ``… shanghai branch`` → 上海."""
+    at = max((i for i, w in enumerate(words) if w in LATIN_BRANCH_WORDS), default=-1)
+    for n in (2, 1):
+        if at - n >= 0 and (place := " ".join(words[at - n:at])) in ROMANIZED:
+            return ROMANIZED[place]
+    return None
+
+
 def drop_leading_articles(words: list[str]) -> list[str]:
     """``the coca cola`` → [coca, cola]."""
     while len(words) > 1 and words[0] in LATIN_LEADING_WORDS:
@@ -101,6 +110,7 @@ def normalize_latin(text: str, bracket_regions: list[str]) -> NormalizedName | N
     regions = [r for r in (leading_region, *bracket_regions, tail_region) if r]
     core = "".join(core_words)
     return NormalizedName(
+        branch_region=latin_branch_place(raw_words) if branch else None,
         body=body,
         core="" if core in GENERIC_CORES else core,
         region=regions[-1] if regions else None,

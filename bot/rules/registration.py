@@ -12,8 +12,8 @@ from bot.rules.identity import IdentityKey, KeyKind
 from bot.rules.regions import regions_compatible
 
 # The strongest evidence first: it is the reason a match reports.
-EVIDENCE_ORDER = (KeyKind.CREDIT_CODE, KeyKind.PHONE, KeyKind.DOMAIN, KeyKind.NAME, KeyKind.CORE, KeyKind.TYPO,
-                  KeyKind.PINYIN, KeyKind.PREFIX)
+EVIDENCE_ORDER = (KeyKind.CREDIT_CODE, KeyKind.PHONE, KeyKind.DOMAIN, KeyKind.NAME, KeyKind.CORE, KeyKind.KNOWN,
+                  KeyKind.TYPO, KeyKind.PINYIN, KeyKind.PREFIX)
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,18 @@ class Evidence:
 
 
 def _split_core_qualifier(qualifier: str) -> tuple[str, frozenset[str]]:
-    region, _, sectors = qualifier.partition("|")
-    return region, frozenset(s for s in sectors.split(",") if s)
+    places, _, sectors = qualifier.partition("|")
+    return places, frozenset(s for s in sectors.split(",") if s)
+
+
+def places_compatible(a: str, b: str) -> bool:
+    """Two names' places (region@branch place) can be one legal body: the regions are compatible and, when
+    both name a branch, so are the branches' places (浦发银行北京分行 / 广州分行 are two clients; either
+    and the bank's head office are one)."""
+    a_region, _, a_branch = a.partition("@")
+    b_region, _, b_branch = b.partition("@")
+    return regions_compatible(a_region or None, b_region or None) and regions_compatible(a_branch or None,
+                                                                                          b_branch or None)
 
 
 def key_matches(query: IdentityKey, stored: KeyHit) -> bool:
@@ -45,10 +55,10 @@ def key_matches(query: IdentityKey, stored: KeyHit) -> bool:
     if query.kind in (KeyKind.CREDIT_CODE, KeyKind.PHONE, KeyKind.DOMAIN):
         return True
     if query.kind == KeyKind.NAME:
-        return regions_compatible(query.qualifier or None, stored.qualifier or None)
-    q_region, q_sectors = _split_core_qualifier(query.qualifier)
-    s_region, s_sectors = _split_core_qualifier(stored.qualifier)
-    if not regions_compatible(q_region or None, s_region or None):
+        return places_compatible(query.qualifier, stored.qualifier)
+    q_places, q_sectors = _split_core_qualifier(query.qualifier)
+    s_places, s_sectors = _split_core_qualifier(stored.qualifier)
+    if not places_compatible(q_places, s_places):
         return False  # 杭州星辰网络科技 vs 苏州星辰网络科技
     return not (q_sectors and s_sectors and q_sectors.isdisjoint(s_sectors))  # 招商银行 vs 招商证券
 
@@ -93,6 +103,19 @@ class RegistrationDecision:
 
 def protection_until(now: datetime, policy: ProtectionPolicy) -> datetime:
     return now + timedelta(days=policy.days)
+
+
+def known_matches(related: tuple[IdentityKey, ...], hits: list[KeyHit],
+                  matches: dict[int, Evidence]) -> dict[int, Evidence]:
+    """Clients registered under another known name of the query's company (美团 / 北京三快在线科技), as
+    possible duplicates, leaving out clients that already match. A known name's place and sectors still
+    count (平安健康医疗 does not find 平安保险 through their shared 平安). The list can be out of date and a
+    group's names can be shared, so this is never a conflict."""
+    found: dict[int, Evidence] = {}
+    for hit in hits:
+        if hit.client_id not in matches and any(key_matches(key, hit) for key in related):
+            found.setdefault(hit.client_id, Evidence(KeyKind.KNOWN, hit.value))
+    return found
 
 
 def near_misses(possible: dict[int, NearMiss], matches: dict[int, Evidence]) -> dict[int, Evidence]:

@@ -58,6 +58,11 @@ BAD = {
     "invalid_yaml": ("default_team: east\nteams:\n  - id: east\n    name: [unclosed\n",
                      ["not valid YAML", "line 4"]),
     "not_a_mapping": ("- east\n- intl\n", ["the top level must be a mapping"]),
+    "known_names_missing": (edited(lambda d: d.update(identity={"known_names": "no/such/known.jsonl"})),
+                            ["identity.known_names: cannot read", "no/such/known.jsonl"]),
+    "known_names_not_json_lines": (edited(lambda d: d.update(identity={"known_names": "README.md"})),
+                                   ["identity.known_names:", "README.md:1: expected one JSON object per line",
+                                    '{"id": "meituan", "names": ["美团", "Meituan"]}']),
 }
 
 

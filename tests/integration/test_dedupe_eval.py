@@ -14,6 +14,7 @@ import pytest
 
 from bot import dedupe_eval
 from bot.cli import main as cli_main
+from bot.policy import parse_policy
 
 PAIRS = Path(__file__).parents[1] / "data" / "dedupe_pairs.jsonl"
 
@@ -119,14 +120,24 @@ def test_a_bad_file_is_refused_with_the_line(tmp_path, capsys, content, message)
     assert message in capsys.readouterr().err
 
 
-# Batches written apart from the rules (tests/data/heldout/README.md): precision must hold; recall is
-# bounded by pairs only outside knowledge can match (ByteDance / 字节跳动 without an alias, Meta / Facebook).
-HELDOUT_BARS = {"batch_a.jsonl": (0.97, 0.81), "batch_b.jsonl": (0.98, 0.79), "batch_c.jsonl": (0.97, 0.65)}
+# Batches written apart from the rules (tests/data/heldout/README.md): precision must hold. With the list
+# of known names (identity.known_names) and with the name rules alone: the batches are mostly well-known
+# companies, so the list finds most of what needs knowledge (Meta / Facebook, 美团 / 北京三快在线), and the
+# rules alone must not slip while it covers for them.
+HELDOUT_BARS = {  # batch: (precision, recall) with the list, (precision, recall) without it
+    "batch_a.jsonl": ((0.98, 0.95), (0.97, 0.82)),
+    "batch_b.jsonl": ((0.99, 0.92), (0.98, 0.81)),
+    "batch_c.jsonl": ((0.98, 0.94), (0.97, 0.78)),
+    "batch_d.jsonl": ((0.97, 0.93), (0.97, 0.82)),
+}
+NO_LIST = parse_policy({**dedupe_eval.EVAL_POLICY, "identity": {"known_names": ""}}, "eval policy")
 
 
+@pytest.mark.parametrize("with_list", [True, False], ids=["known_names", "rules_alone"])
 @pytest.mark.parametrize("name", sorted(HELDOUT_BARS))
-def test_batches_written_apart_from_the_rules_keep_their_quality(name):
-    results, summary = dedupe_eval.evaluate(dedupe_eval.load_pairs(PAIRS.parent / "heldout" / name))
-    min_precision, min_recall = HELDOUT_BARS[name]
+def test_batches_written_apart_from_the_rules_keep_their_quality(name, with_list):
+    results, summary = dedupe_eval.evaluate(dedupe_eval.load_pairs(PAIRS.parent / "heldout" / name),
+                                            None if with_list else NO_LIST)
+    min_precision, min_recall = HELDOUT_BARS[name][0 if with_list else 1]
     assert summary.precision >= min_precision, _misses(results)
     assert summary.recall >= min_recall, _misses(results)

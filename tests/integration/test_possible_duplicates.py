@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.commands import Check, Register
@@ -194,16 +195,45 @@ class TestPinyinSpellings:
     """A Chinese company's English name is often its pinyin: a possible duplicate, in either order."""
 
     def test_an_english_name_spelled_in_pinyin_is_held_back(self, container):
-        container.service.execute(actor("U1"), Register("恒安国际"))
-        held = container.service.execute(actor("U2"), Register("Hengan International Group Company Limited"))
+        container.service.execute(actor("U1"), Register("恒达昌国际贸易有限公司"))
+        held = container.service.execute(actor("U2"), Register("Hengdachang International Trading Co., Ltd."))
         assert (held.kind, held.data["rule"]) == ("possible", "registration.possible_duplicate.pinyin")
-        assert [(m.name, m.reason, m.reason_value, m.score) for m in held.matches] == [("恒安国际", "pinyin", "恒安", 75)]
-        container.service.execute(actor("U1"), Register("Hua Hong Semiconductor Limited"))
-        found = container.service.execute(actor("U2"), Check("华虹半导体"))
+        assert [(m.name, m.reason, m.reason_value, m.score) for m in held.matches] == [
+            ("恒达昌国际贸易有限公司", "pinyin", "恒达昌", 75)]
+        container.service.execute(actor("U1"), Register("Jinding Semiconductor Limited"))
+        found = container.service.execute(actor("U2"), Check("金鼎半导体"))
         assert [(m.name, m.reason, m.reason_value) for m in found.matches] == [
-            ("Hua Hong Semiconductor Limited", "pinyin", "huahong")]
+            ("Jinding Semiconductor Limited", "pinyin", "jinding")]
 
     def test_another_sector_or_spelling_is_new(self, container):
-        container.service.execute(actor("U1"), Register("华虹半导体有限公司"))
-        assert container.service.execute(actor("U2"), Register("Huahong Foods Ltd")).kind == "registered"
-        assert container.service.execute(actor("U2"), Register("Huahon Semiconductor")).kind == "registered"
+        container.service.execute(actor("U1"), Register("金鼎半导体有限公司"))
+        assert container.service.execute(actor("U2"), Register("Jinding Foods Ltd")).kind == "registered"
+        assert container.service.execute(actor("U2"), Register("Jindin Semiconductor")).kind == "registered"
+
+
+class TestKnownNames:
+    """Another name of the same company in the list of known names (identity.known_names): possible."""
+
+    @pytest.fixture
+    def known(self, settings, clock, db):
+        from bot.bootstrap import bootstrap
+        from bot.policy import parse_policy
+        from tests.conftest import TEST_POLICY
+
+        policy = parse_policy({**TEST_POLICY, "identity": {"known_names": "tests/data/known_sample.jsonl"}})
+        return bootstrap(settings, policy=policy, clock=clock, db=db)
+
+    def test_a_brand_and_its_legal_name_find_each_other(self, known):
+        known.service.execute(actor("U1"), Register("北京三快在线科技有限公司"))
+        held = known.service.execute(actor("U2"), Register("美团"))
+        assert (held.kind, held.data["rule"]) == ("possible", "registration.possible_duplicate.known")
+        assert [(m.name, m.reason, m.reason_value, m.score) for m in held.matches] == [
+            ("北京三快在线科技有限公司", "known", "三快", 85)]
+        known.service.execute(actor("U1"), Register("Carrefour S.A."))
+        found = known.service.execute(actor("U2"), Check("家乐福"))
+        assert [(m.name, m.reason) for m in found.matches] == [("Carrefour S.A.", "known")]
+        assert known.service.execute(actor("U2"), Register("美团", justification="美团的另一家主体")).kind == "registered"
+
+    def test_names_the_list_does_not_know_are_untouched(self, known):
+        known.service.execute(actor("U1"), Register("北京三快在线科技有限公司"))
+        assert known.service.execute(actor("U2"), Register("美菜网")).kind == "registered"

@@ -380,3 +380,16 @@ def test_normalize_name_is_idempotent_on_its_body(raw):
         return
     again = normalize_name(name.body)
     assert again is not None and again.body == name.body
+
+
+@pytest.mark.parametrize(("raw", "places"), [
+    ("上海浦东发展银行股份有限公司广州分行", "上海@广州"),
+    ("交通银行股份有限公司北京朝阳支行", "@北京"),       # a district after the city
+    ("中国建设银行北京市分行", "@北京"),
+    ("腾讯科技（深圳）有限公司", "深圳"),                 # no branch
+    ("华为技术有限公司分公司", ""),                       # a branch without a place
+    ("Citibank N.A. Shanghai Branch", "@上海"),
+])
+def test_a_branch_keeps_its_place_apart_from_the_company_region(raw, places):
+    name = normalize_name(raw)
+    assert name is not None and name.place_key == places

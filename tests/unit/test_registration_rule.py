@@ -45,6 +45,11 @@ class TestKeyMatches:
         (core("字节跳动"), core("字节跳动", "北京", "tech"), True),           # short name vs full name
         (core("小米", "", "tech"), core("小米", "", "tech"), True),
         (IdentityKey(KeyKind.PHONE, "+8613800138000"), hit(IdentityKey(KeyKind.PHONE, "+8613800138000")), True),
+        # a branch's place after @: two branches in two cities are two clients; a branch and its head office one
+        (name("浦东发展银行", "上海@北京"), name("浦东发展银行", "上海@广州"), False),
+        (name("浦东发展银行", "上海@北京"), name("浦东发展银行", "上海"), True),
+        (core("邮政", "@北京"), core("邮政", "@上海"), False),
+        (core("邮政", "@北京"), core("邮政", "北京@北京"), True),
     ])
     def test_same_value_matches_unless_facts_prove_otherwise(self, query, stored, same):
         stored_hit = stored if isinstance(stored, KeyHit) else hit(stored)

@@ -1,0 +1,66 @@
+"""The list of known names: which names one company goes by, and the keys they bring into a lookup."""
+
+from __future__ import annotations
+
+from bot.policy import IdentityPolicy
+from bot.rules.identity import KeyKind, build_identity, query_for
+from bot.rules.known import KnownNames
+from bot.rules.names import normalize_name
+from bot.rules.registration import Evidence, KeyHit, known_matches
+
+KNOWN = KnownNames.build([
+    ("meituan", ["北京三快在线科技有限公司", "美团", "Meituan"]),
+    ("mitsubishi_corp", ["Mitsubishi Corporation", "三菱商事"]),
+    ("mitsubishi_motors", ["Mitsubishi Motors Corporation", "三菱汽车"]),
+    ("empty", ["有限公司", "···"]),  # names that name no company are left out
+    ("tongrentang", ["北京同仁堂股份有限公司", "同仁堂"]),
+    ("pingan_health", ["平安健康医疗科技有限公司", "平安好医生"]),
+])
+POLICY = IdentityPolicy(known_names="")
+
+
+def name(raw: str):
+    norm = normalize_name(raw)
+    assert norm is not None
+    return norm
+
+
+class TestKnownNames:
+    def test_a_name_finds_its_company_by_body_or_by_a_core_only_it_has(self):
+        assert KNOWN.company_of(name("美团")) == "meituan"
+        assert KNOWN.company_of(name("上海三快在线科技有限公司")) == "meituan"  # same core, another city
+        assert KNOWN.company_of(name("Mitsubishi Motors")) == "mitsubishi_motors"
+        assert KNOWN.company_of(name("Mitsubishi Corp.")) == "mitsubishi_corp"
+        assert KNOWN.company_of(name("Mitsubishi Electric")) is None  # the core two companies share tells neither
+        assert KNOWN.company_of(name("三菱汽车销售")) == "mitsubishi_motors"
+        assert KNOWN.company_of(name("三菱电机")) is None  # a core only one has, but another sector
+        assert KNOWN.company_of(name("北京同仁堂药业")) == "tongrentang"
+        assert KNOWN.company_of(name("南京同仁堂药业有限责任公司")) is None  # or another city
+        assert KNOWN.company_of(name("字节跳动")) is None
+        assert KNOWN.names["empty"] == ()
+
+    def test_other_names_are_the_rest_of_the_company(self):
+        assert {n.body for n in KNOWN.other_names([name("美团")])} == {"三快在线科技", "meituan"}
+
+
+class TestRelatedKeys:
+    def test_a_known_name_brings_its_other_names_keys_into_the_lookup(self):
+        identity = build_identity("美团", POLICY, known=KNOWN)
+        assert {(k.kind, k.value) for k in identity.related} == {
+            (KeyKind.NAME, "三快在线科技"), (KeyKind.CORE, "三快"), (KeyKind.NAME, "meituan"),
+            (KeyKind.CORE, "meituan")}
+        assert build_identity("字节跳动", POLICY, known=KNOWN).related == ()
+        assert {k.value for k in query_for("Meituan", POLICY, KNOWN).related} >= {"美团", "三快"}
+
+    def test_a_hit_on_a_related_key_is_a_possible_match_unless_it_matches_already(self):
+        related = build_identity("美团", POLICY, known=KNOWN).related
+        hits = [KeyHit(7, KeyKind.CORE, "三快", "北京|tech"), KeyHit(8, KeyKind.CORE, "meituan", "|"),
+                KeyHit(9, KeyKind.CORE, "字节跳动", "|")]
+        assert known_matches(related, hits, {8: Evidence(KeyKind.NAME, "meituan")}) == {
+            7: Evidence(KeyKind.KNOWN, "三快")}
+
+    def test_a_known_names_place_and_sectors_still_count(self):
+        related = build_identity("平安好医生", POLICY, known=KNOWN).related
+        assert (KeyKind.CORE, "平安") in {(k.kind, k.value) for k in related}
+        insurer, clinic = KeyHit(3, KeyKind.CORE, "平安", "|insurance"), KeyHit(4, KeyKind.CORE, "平安", "|health")
+        assert known_matches(related, [insurer, clinic], {}) == {4: Evidence(KeyKind.KNOWN, "平安")}
