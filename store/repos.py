@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.rules.fuzzy import CoreCandidate
-from bot.rules.identity import IdentityKey, KeyKind
+from bot.rules.identity import IdentityKey, KeyKind, split_core_qualifier, split_places
 from bot.rules.registration import Holding, KeyHit
 from store import statements as q
 from store.models import Activity, AuditEvent, Client, ClientKey, ClientVariant, Lead, Member, Outbox, Team
@@ -134,9 +134,9 @@ def _core_candidates(rows: Iterable[tuple], tenant: str) -> list[CoreCandidate]:
         if key_tenant != tenant or kind != KeyKind.CORE.value or (cid, core) in seen:
             continue  # a client found by a deletion variant and by a mark is scored once
         seen.add((cid, core))
-        places, _, sectors = qualifier.partition("|")
-        region = places.partition("@")[0]  # a branch's place after @ does not count for near misses
-        out.append(CoreCandidate(cid, core, region, frozenset(x for x in sectors.split(",") if x)))
+        places, sectors = split_core_qualifier(qualifier)
+        region, _ = split_places(places)  # a branch's place does not count for near misses
+        out.append(CoreCandidate(cid, core, region, sectors))
     return out
 
 
@@ -201,15 +201,6 @@ class Clients:
         rows = [{"tenant": tenant, "variant": v, "client_id": client_id} for v in sorted(set(variants))]
         if rows:
             self.s.execute(ClientVariant.__table__.insert(), rows)
-
-    def variant_candidates(self, tenant: str, variants: Iterable[str], *, limit: int,
-                           after_client_id: int | None = None) -> list[int]:
-        """Clients sharing a variant with the query: every one within one edit (primary key)."""
-        wanted = sorted(set(variants))
-        if not wanted:
-            return []
-        return list(self.s.scalars(q.VARIANT_IDS, {"tenant": tenant, "variants": wanted, "limit": limit,
-                                                   "after": after_client_id or 0}))
 
     def near_candidates(self, tenant: str, near: VariantLookup, *,
                         after_client_id: int | None = None) -> list[CoreCandidate]:

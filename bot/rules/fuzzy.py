@@ -139,18 +139,11 @@ def reading(ch: str) -> str:
     return _lazy_pinyin()(ch)[0]
 
 
-@lru_cache(maxsize=1)
-def _pinyin_words():
-    from pypinyin import lazy_pinyin
-
-    return lazy_pinyin
-
-
 @lru_cache(maxsize=65536)
 def pinyin(core: str) -> str:
     """The pinyin spelling of a Chinese core, as one word with no tones (恒安 → hengan, 重庆 → chongqing:
     the whole core is read, so a character with two readings gets the one its word gives it)."""
-    return "".join(_pinyin_words()(core))
+    return "".join(_lazy_pinyin()(core))
 
 
 def pinyin_eligible_latin(core: str) -> bool:

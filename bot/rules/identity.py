@@ -152,6 +152,18 @@ def email_domain(raw: str, policy: IdentityPolicy) -> str | None:
     return domain
 
 
+def split_core_qualifier(qualifier: str) -> tuple[str, frozenset[str]]:
+    """A core key's qualifier (``name_keys``) → (its places, its sectors)."""
+    places, _, sectors = qualifier.partition("|")
+    return places, frozenset(s for s in sectors.split(",") if s)
+
+
+def split_places(places: str) -> tuple[str, str]:
+    """A key's places (``NormalizedName.place_key``) → (the region, a branch's place); "" for none."""
+    region, _, branch = places.partition("@")
+    return region, branch
+
+
 def name_keys(name: NormalizedName) -> tuple[IdentityKey, ...]:
     keys = [IdentityKey(KeyKind.NAME, name.body, name.place_key)]
     if name.core:

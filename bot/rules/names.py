@@ -138,28 +138,34 @@ def take_leading_places(text: str) -> tuple[str, list[str], bool]:
 # -- legal forms and industry words -------------------------------------------------------------
 
 
-def take_branch(text: str) -> tuple[str, bool]:
-    """``华为技术有限公司北京分公司`` → (``华为技术有限公司``, True): the company a branch belongs to."""
-    branch = False
-    suffix = next((s for s in CJK_BRANCH_SUFFIXES if text.endswith(s) and len(text) > len(s)), None)
-    while suffix:
-        head = text[: -len(suffix)]
-        end = max(head.rfind(word) + len(word) if word in head else -1 for word in _COMPANY_ENDS)
-        text, branch = (head[:end] if end > 0 else take_trailing_region(head)[0]), True
-        suffix = next((s for s in CJK_BRANCH_SUFFIXES if text.endswith(s) and len(text) > len(s)), None)
-    return text, branch
-
-
-def branch_place(text: str) -> str | None:
-    """Where the branch a name names is: ``浦发银行股份有限公司北京分行`` → 北京; None for no branch or place."""
+def _split_branch(text: str) -> tuple[str, str] | None:
+    """``华为技术有限公司北京分公司`` → (``华为技术有限公司``, ``北京``): the company a branch belongs to and
+    the words naming where the branch is; None when the text names no branch."""
     suffix = next((s for s in CJK_BRANCH_SUFFIXES if text.endswith(s) and len(text) > len(s)), None)
     if suffix is None:
         return None
     head = text[: -len(suffix)]
     end = max(head.rfind(word) + len(word) if word in head else -1 for word in _COMPANY_ENDS)
-    if end <= 0:
-        return take_trailing_region(head)[1]
-    place = head[end:]
+    if end > 0:
+        return head[:end], head[end:]
+    company, _ = take_trailing_region(head)
+    return company, head[len(company):]
+
+
+def take_branch(text: str) -> tuple[str, bool]:
+    """``华为技术有限公司北京分公司`` → (``华为技术有限公司``, True): the company a branch belongs to."""
+    branch = False
+    while (split := _split_branch(text)) is not None:
+        text, branch = split[0], True
+    return text, branch
+
+
+def branch_place(text: str) -> str | None:
+    """Where the branch a name names is: ``浦发银行股份有限公司北京分行`` → 北京; None for no branch or place."""
+    split = _split_branch(text)
+    if split is None:
+        return None
+    place = split[1]
     regions = take_leading_regions(place)[1]
     return region_of(place) or (regions[-1] if regions else None)
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from bot.policy import ProtectionPolicy
 from bot.rules.fuzzy import NearMiss
-from bot.rules.identity import IdentityKey, KeyKind
+from bot.rules.identity import IdentityKey, KeyKind, split_core_qualifier, split_places
 from bot.rules.regions import regions_compatible
 
 # The strongest evidence first: it is the reason a match reports.
@@ -33,17 +33,11 @@ class Evidence:
     distance: int = 0  # edit distance, for typo evidence
 
 
-def _split_core_qualifier(qualifier: str) -> tuple[str, frozenset[str]]:
-    places, _, sectors = qualifier.partition("|")
-    return places, frozenset(s for s in sectors.split(",") if s)
-
-
 def places_compatible(a: str, b: str) -> bool:
     """Two names' places (region@branch place) can be one legal body: the regions are compatible and, when
     both name a branch, so are the branches' places (浦发银行北京分行 / 广州分行 are two clients; either
     and the bank's head office are one)."""
-    a_region, _, a_branch = a.partition("@")
-    b_region, _, b_branch = b.partition("@")
+    (a_region, a_branch), (b_region, b_branch) = split_places(a), split_places(b)
     return regions_compatible(a_region or None, b_region or None) and regions_compatible(a_branch or None,
                                                                                           b_branch or None)
 
@@ -56,8 +50,8 @@ def key_matches(query: IdentityKey, stored: KeyHit) -> bool:
         return True
     if query.kind == KeyKind.NAME:
         return places_compatible(query.qualifier, stored.qualifier)
-    q_places, q_sectors = _split_core_qualifier(query.qualifier)
-    s_places, s_sectors = _split_core_qualifier(stored.qualifier)
+    q_places, q_sectors = split_core_qualifier(query.qualifier)
+    s_places, s_sectors = split_core_qualifier(stored.qualifier)
     if not places_compatible(q_places, s_places):
         return False  # 杭州星辰网络科技 vs 苏州星辰网络科技
     return not (q_sectors and s_sectors and q_sectors.isdisjoint(s_sectors))  # 招商银行 vs 招商证券
