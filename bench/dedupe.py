@@ -11,7 +11,7 @@
    the service would refuse for an exact-key match is drawn again.
 3. At each size (the database grows from one size to the next), times ``check`` through
    ``Service.execute`` for a query mix (exact full names, short core names, one-character typos of long
-   cores, misses), the ``variant_candidates`` stage alone, and two baselines on the same data and queries:
+   cores, misses), the ``near_candidates`` stage alone, and two baselines on the same data and queries:
    ``name LIKE '%core%'`` and ``rapidfuzz.process.extractOne(core, all_cores, scorer=fuzz.WRatio)``.
 4. At the last size: 20 threads register new names through ``Service.execute`` (registration throughput
    under the lock) and the query plans of the two statements of a check's lookup are printed.
@@ -45,7 +45,6 @@ from rapidfuzz.distance import Levenshtein  # noqa: E402
 from sqlalchemy import bindparam, event, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-import bot.service as service_module  # noqa: E402
 from bench.common import backend, recreate, seeding_database  # noqa: E402
 from bench.register import (  # noqa: E402
     CORE_CHARS,
@@ -429,13 +428,13 @@ def measure_ours(service: Service, queries: list[Query]) -> MethodResult:
         start = time.perf_counter()
         service.execute(checker, Check(q.text))
         out.times.append((time.perf_counter() - start) * 1000)
-    shown, service_module.MAX_SHOWN_MATCHES = service_module.MAX_SHOWN_MATCHES, 10**9
+    shown, service.shown_matches = service.shown_matches, 10**9
     try:
         for q in queries:
             result = service.execute(checker, Check(q.text))
             score(out, q, found_ids={m.client_id for m in result.matches}, flagged=result.kind == "found")
     finally:
-        service_module.MAX_SHOWN_MATCHES = shown
+        service.shown_matches = shown
     return out
 
 

@@ -78,6 +78,7 @@ class Service:
         self.policy = policy
         self.clock = clock
         self.known = load_known(policy.identity.known_names)
+        self.shown_matches = MAX_SHOWN_MATCHES
         self.pipeline = PipelineService(db, policy, clock)
         self.alerts = AlertCommands(db, policy, clock)
         self._synced: set[tuple[str, str]] = set()
@@ -197,7 +198,7 @@ class Service:
                                                              for k in identity.keys]}
             if decision.outcome is not Outcome.NEW:
                 shown = possible if decision.outcome is Outcome.POSSIBLE else {decision.client_id: decision.evidence}
-                views = self._match_views(repos, tenant, shown)
+                views = self._match_views(repos, self.shown_matches, tenant, shown)
                 facts.update(client_id=decision.client_id, evidence=[decision.evidence.kind.value,
                                                                      decision.evidence.value],
                              candidates=sorted(shown))
@@ -249,7 +250,7 @@ class Service:
     def _tell_manager_of_justification(self, repos: Repos, actor: Actor, me: MemberView, cmd: Register,
                                        params: dict, decision, now, lead_id: int) -> None:
         """A registration over a possible duplicate goes to the rep's manager with its one-line reason."""
-        [other] = self._match_views(repos, actor.tenant, {decision.client_id: decision.evidence})
+        [other] = self._match_views(repos, self.shown_matches, actor.tenant, {decision.client_id: decision.evidence})
         notice = present(Result(True, "justified.notice", "justified.notice",
                                 {**params, "other": other.name, "other_owner": other.owner,
                                  "justification": cmd.justification}, locale=me.locale, timezone=me.timezone))
@@ -279,15 +280,15 @@ class Service:
         matches = match_clients(query.keys, hits)
         matches = {**matches, **near_misses(score_near_misses(names, candidates), matches),
                    **known_matches(query.related, hits, matches)}
-        views = self._match_views(repos, me.tenant, matches)
+        views = self._match_views(repos, self.shown_matches, me.tenant, matches)
         kind = "found" if views else "not_found"
         return Result(True, kind, f"check.{'found' if views else 'none'}",
                       {"query": cmd.query.strip(), "count": len(matches)}, tuple(views), me.locale, me.timezone)
 
     @staticmethod
-    def _match_views(repos: Repos, tenant: str, matches: dict[int, Evidence]) -> list[MatchView]:
-        """The ``MAX_SHOWN_MATCHES`` strongest matches, with their owners; only theirs are read."""
-        shown = sorted(matches.items(), key=lambda item: (-SCORES[item[1].kind], item[0]))[:MAX_SHOWN_MATCHES]
+    def _match_views(repos: Repos, limit: int, tenant: str, matches: dict[int, Evidence]) -> list[MatchView]:
+        """The ``limit`` strongest matches, with their owners; only theirs are read."""
+        shown = sorted(matches.items(), key=lambda item: (-SCORES[item[1].kind], item[0]))[:limit]
         rows = repos.clients.match_rows(tenant, [cid for cid, _ in shown])
         return [MatchView(client_id=cid, name=rows[cid].name, owner=rows[cid].owner,
                           owner_user_id=rows[cid].owner_user_id, stage=rows[cid].stage,
