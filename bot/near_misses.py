@@ -18,6 +18,7 @@ from bot.rules.fuzzy import (
     possible_duplicates,
     variants,
 )
+from bot.rules.known import KnownNames
 from bot.rules.names import NormalizedName
 from store.repos import Repos, VariantLookup
 
@@ -44,20 +45,25 @@ def near_lookup(names: Iterable[NormalizedName]) -> VariantLookup:
                          MAX_CANDIDATES, MAX_MARKED_CANDIDATES)
 
 
-def find_near_misses(repos: Repos, tenant: str, names: tuple[NormalizedName, ...], *,
+def find_near_misses(repos: Repos, tenant: str, names: tuple[NormalizedName, ...], known: KnownNames, *,
                      after_client_id: int | None = None) -> dict[int, NearMiss]:
     """Client id → its near miss, for clients whose core looks like a typo of a name's core or shares
     its short start."""
     near = near_lookup(names)
     if not near:  # cores too short for any near-miss rule: nothing to look up
         return {}
-    return score_near_misses(names, repos.clients.near_candidates(tenant, near, after_client_id=after_client_id))
+    return score_near_misses(names, repos.clients.near_candidates(tenant, near, after_client_id=after_client_id),
+                             known)
 
 
-def score_near_misses(names: tuple[NormalizedName, ...], candidates: list[CoreCandidate]) -> dict[int, NearMiss]:
+def score_near_misses(names: tuple[NormalizedName, ...], candidates: list[CoreCandidate],
+                      known: KnownNames) -> dict[int, NearMiss]:
+    """Client id → its nearest miss over the names; none between the known names of two companies."""
     found: dict[int, NearMiss] = {}
     for name in names:
         for client_id, hit in possible_duplicates(name.core, name.region, name.sectors, candidates).items():
+            if known.two_companies(name.core, hit.core):
+                continue
             if client_id not in found or hit.distance < found[client_id].distance:
                 found[client_id] = hit
     return found

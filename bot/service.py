@@ -165,7 +165,7 @@ class Service:
         names = (identity.name, *identity.aliases)
         with UnitOfWork(self.db) as uow:  # candidate retrieval stays outside the registration lock
             seen_up_to = uow.repos.clients.max_id(actor.tenant)
-            near = find_near_misses(uow.repos, actor.tenant, names)
+            near = find_near_misses(uow.repos, actor.tenant, names, self.known)
         for attempt in (1, 2):
             try:
                 return self._register_locked(actor, me, cmd, identity, near, seen_up_to)
@@ -188,7 +188,7 @@ class Service:
             hits = repos.clients.key_hits(tenant, (*identity.keys, *identity.related))
             matches = match_clients(identity.keys, hits)
             # Clients registered since the retrieval above are checked here, under the lock.
-            late = find_near_misses(repos, tenant, names, after_client_id=seen_up_to)
+            late = find_near_misses(repos, tenant, names, self.known, after_client_id=seen_up_to)
             possible = {**near_misses({**near, **late}, matches), **known_matches(identity.related, hits, matches)}
             leads = repos.leads.open_for_clients(tenant, [*matches, *possible])
             justified = bool(cmd.justification and cmd.justification.strip())
@@ -278,7 +278,7 @@ class Service:
         names = (query.name,) if query.name is not None else ()
         hits, candidates = repos.clients.lookup(me.tenant, (*query.keys, *query.related), near_lookup(names))
         matches = match_clients(query.keys, hits)
-        matches = {**matches, **near_misses(score_near_misses(names, candidates), matches),
+        matches = {**matches, **near_misses(score_near_misses(names, candidates, self.known), matches),
                    **known_matches(query.related, hits, matches)}
         views = self._match_views(repos, self.shown_matches, me.tenant, matches)
         kind = "found" if views else "not_found"

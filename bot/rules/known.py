@@ -56,6 +56,12 @@ class KnownNames:
             return None
         return company
 
+    def two_companies(self, a_core: str, b_core: str) -> bool:
+        """Both cores are known names of two different companies (百事 of PepsiCo, 百世 of BEST Inc.): one is
+        not a slip of the other."""
+        a, b = self.by_core.get(a_core), self.by_core.get(b_core)
+        return a is not None and b is not None and a[0] != b[0]
+
     def other_names(self, names: Iterable[NormalizedName]) -> tuple[NormalizedName, ...]:
         """The other names of the companies these names are known names of."""
         names = tuple(names)

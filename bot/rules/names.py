@@ -19,6 +19,7 @@ from bot.rules.names_latin import normalize_latin
 from bot.rules.regions import region_of, take_leading_district, take_leading_regions, take_trailing_region
 from bot.rules.wordlists import (
     CJK_BRANCH_SUFFIXES,
+    CJK_CUT_LEGAL_FORMS,
     CJK_INDUSTRY,
     CJK_LEADING_LEGAL_FORMS,
     CJK_LEGAL_FORMS,
@@ -27,6 +28,7 @@ from bot.rules.wordlists import (
     INNER_GROUP_WORDS,
     MIN_CORE_AFTER_ONE_CHAR_WORD,
     WEAK_INDUSTRY,
+    longest_first,
 )
 
 _BRACKETS = re.compile(r"[(\[{【〔]([^()\[\]{}【】〔〕]*)[)\]}】〕]")
@@ -108,6 +110,13 @@ def drop_trailing_note(text: str) -> str:
     (Japan), Bayer AG (Leverkusen, Germany). Chinese names keep theirs (（筹）, （北京）) for the rules above."""
     rest = _TRAILING_NOTE.sub("", text)
     return rest if rest.strip() else text
+
+
+def take_spaced_region(text: str) -> tuple[str, str | None]:
+    """A place typed after the name, apart from it: ``美亚柏科 厦门`` → (``美亚柏科``, 厦门)."""
+    head, _, tail = text.rstrip().rpartition(" ")
+    region = region_of(tail) if head.strip() and len(_CJK.findall(head)) >= 2 else None
+    return (head, region) if region else (text, None)
 
 
 def take_country_word(text: str) -> tuple[str, bool]:
@@ -231,6 +240,9 @@ def _legal_tail(text: str) -> tuple[str, int] | None:
     return (word, len(word)) if word else None
 
 
+_CUT_FORMS = longest_first(CJK_CUT_LEGAL_FORMS)
+
+
 def take_legal_forms(text: str) -> tuple[str, tuple[str, ...], bool]:
     """Strip legal forms from the end (有限公司, 集团, 株式会社 …) and say whether the name is a branch
     (分公司, 分行 …). A trailing 中国 goes too (壳牌中国有限公司). The text may become empty: 有限公司
@@ -238,6 +250,10 @@ def take_legal_forms(text: str) -> tuple[str, tuple[str, ...], bool]:
     """
     forms: list[str] = []
     text, branch = take_branch(text)
+    cut = next((c for c in _CUT_FORMS if text.endswith(c) and len(text) > len(c)), None)
+    if cut:
+        forms.append(CJK_CUT_LEGAL_FORMS[cut])
+        text = text[: -len(cut)]
     while tail := _legal_tail(text):
         form, typed = tail
         if form not in COUNTRY_WORDS:
@@ -390,6 +406,8 @@ def normalize_name(raw: str) -> NormalizedName | None:
     text, regions = take_bracketed_regions(drop_trailing_note(text) if latin else text)
     if latin:
         return normalize_latin(text, regions)
+    text, spaced = take_spaced_region(text)
+    regions += [spaced] if spaced else []
     text = numerals_as_digits(strip_punctuation(text))
     if not text:
         return None

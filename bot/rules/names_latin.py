@@ -79,6 +79,13 @@ def drop_leading_articles(words: list[str]) -> list[str]:
     return words
 
 
+def take_latin_country(words: list[str]) -> tuple[list[str], bool]:
+    """A leading country word is a scope, as 中国 is: ``china mengniu dairy`` → [mengniu, dairy]."""
+    if len(words) > 1 and words[0] in LATIN_COUNTRY_WORDS and len("".join(words[1:])) >= MIN_LATIN_BODY:
+        return words[1:], True
+    return words, False
+
+
 def take_latin_leading(words: list[str]) -> tuple[list[str], str | None]:
     """A leading romanized region: ``shanghai pudong development bank`` → [pudong, development, bank], 上海."""
     for n in (2, 1):
@@ -93,15 +100,15 @@ def normalize_latin(text: str, bracket_regions: list[str]) -> NormalizedName | N
     if not raw_words:
         return None
     named, forms, branch, tail_region = take_latin_tail(raw_words)
-    named = drop_leading_articles(named)
+    named, country = take_latin_country(drop_leading_articles(named))
     words, leading_region = take_latin_leading(named)
     core_words = list(words)
     while len(core_words) > 1 and core_words[-1] in LATIN_INDUSTRY:
         core_words.pop()
     industry = tuple(words[len(core_words):])
     only_industry = len(core_words) == 1 and core_words[0] in LATIN_INDUSTRY
-    if leading_region and only_industry:
-        # Shenzhen Airlines: the place is the brand; matched on the whole body only.
+    if (leading_region or country) and only_industry:
+        # Shenzhen Airlines, China Telecom: the place is the brand; matched on the whole body only.
         return NormalizedName("".join(named), "", bracket_regions[-1] if bracket_regions else None,
                               tuple(words), _sectors(tuple(words), LATIN_INDUSTRY), forms, branch)
     body = "".join(words)

@@ -19,6 +19,11 @@ CJK_LEGAL_FORMS: tuple[str, ...] = longest_first({
     "总公司", "公司", "集团", "控股", "工作室", "事务所", "株式会社", "厂", "店", "中心",
     "股份",  # stock short names: 九阳股份, 温氏股份
 })
+# A legal form cut short at the end of a name, as a rep stops typing (…股份有限公): the form it starts.
+CJK_CUT_LEGAL_FORMS: dict[str, str] = {
+    "集团股份有限公": "集团股份有限公司", "股份有限公": "股份有限公司", "有限责任公": "有限责任公司",
+    "集团有限公": "集团有限公司", "有限责任": "有限责任公司", "有限公": "有限公司",
+}
 # Stripped from the start: Japanese-style 株式会社日立制作所.
 CJK_LEADING_LEGAL_FORMS: tuple[str, ...] = ("株式会社",)
 # A name ending in one of these is a branch of the company named before it (…北京分公司, …深圳分行).
@@ -34,6 +39,7 @@ LATIN_LEGAL_FORMS: frozenset[str] = frozenset({
     "llp", "lp", "plc", "ag", "sa", "sas", "sarl", "bv", "nv", "pte", "pty", "kk", "group",
     "holdings", "holding", "srl", "spa", "oy", "oyj", "ab", "as", "se", "kg", "kgaa", "ltda", "bhd",
     "sdn", "aktiengesellschaft", "com", "na", "companies",
+    "partners", "firm",  # law and accounting firms: Fangda Partners, Zhong Lun Law Firm
 })
 LATIN_LEADING_WORDS: frozenset[str] = frozenset({"the"})
 LATIN_BRANCH_WORDS: frozenset[str] = frozenset({"branch", "office"})
@@ -72,7 +78,7 @@ _SECTORS: dict[str, tuple[str, ...]] = {
                  "工程机械",
                  # product words reps use as the industry (北新石膏板, 公牛插座)
                  "石膏板", "水泥", "管业", "阀门", "泵业", "电机", "轴承", "纺织", "塑料", "塑胶", "五金", "线缆",
-                 "电线电缆", "电缆", "插座", "开关", "涂料", "油漆", "轮胎"),
+                 "电线电缆", "电缆", "插座", "开关", "涂料", "油漆", "轮胎", "化学", "聚氨酯"),
     "energy": ("新能源", "能源", "电力", "光伏", "电池", "石油", "石化", "天然气", "燃气", "电网", "环保", "节能"),
     "service": ("咨询", "管理", "服务", "企业管理", "人力资源", "会计师", "律师", "顾问", "检测", "认证"),
     "general": ("发展", "国际", "创新", "开发", "企业", "产业"),
@@ -130,4 +136,7 @@ LATIN_INDUSTRY: dict[str, str] = {
     "hotels": "travel", "telecom": "tech", "telecommunications": "tech", "communications": "tech",
     "shipping": "logistics", "express": "logistics", "entertainment": "media", "apparel": "fashion",
     "construction": "construction", "engineering": "construction", "education": "education",
+    "law": "service", "bus": "auto", "buses": "auto", "controls": "industry", "intelligent": "tech",
+    "optical": "tech", "optics": "tech", "instruments": "industry", "equipment": "industry",
+    "materials": "industry",
 }

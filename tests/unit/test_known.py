@@ -15,6 +15,8 @@ KNOWN = KnownNames.build([
     ("empty", ["有限公司", "···"]),  # names that name no company are left out
     ("tongrentang", ["北京同仁堂股份有限公司", "同仁堂"]),
     ("pingan_health", ["平安健康医疗科技有限公司", "平安好医生"]),
+    ("pepsico", ["百事公司", "PepsiCo"]),
+    ("best_inc", ["百世集团", "BEST Inc."]),
 ])
 POLICY = IdentityPolicy(known_names="")
 
@@ -26,6 +28,12 @@ def name(raw: str):
 
 
 class TestKnownNames:
+    def test_two_companies_names_cores_of_two_listed_companies(self):
+        assert KNOWN.two_companies("百事", "百世")  # same reading, two companies: not a slip
+        assert not KNOWN.two_companies("百事", "百事")
+        assert not KNOWN.two_companies("百事", "百是")  # one side unknown: may still be a slip
+        assert not KNOWN.two_companies("mitsubishi", "百事")  # a core two companies share tells neither
+
     def test_a_name_finds_its_company_by_body_or_by_a_core_only_it_has(self):
         assert KNOWN.company_of(name("美团")) == "meituan"
         assert KNOWN.company_of(name("上海三快在线科技有限公司")) == "meituan"  # same core, another city

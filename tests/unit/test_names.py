@@ -18,10 +18,17 @@ from bot.rules.names import (
     take_industry_words,
     take_leading_places,
     take_legal_forms,
+    take_spaced_region,
     to_halfwidth,
     to_simplified,
 )
-from bot.rules.names_latin import drop_leading_articles, latin_words, take_latin_leading, take_latin_tail
+from bot.rules.names_latin import (
+    drop_leading_articles,
+    latin_words,
+    take_latin_country,
+    take_latin_leading,
+    take_latin_tail,
+)
 from bot.rules.regions import region_of, regions_compatible, take_leading_regions, take_trailing_region
 
 
@@ -166,6 +173,10 @@ class TestLegalForms:
         ("招商银行深圳分行", "招商银行", (), True),
         ("锦江酒店", "锦江酒店", (), False),  # 店 of 酒店 is an industry word
         ("有限公司", "", ("有限公司",), False),
+        # a form cut short as a rep stops typing is the form it starts
+        ("广州白云山医药集团股份有限公", "广州白云山医药", ("集团股份有限公司",), False),
+        ("白云山有限责任", "白云山", ("有限责任公司",), False),
+        ("有限公", "有限公", (), False),
     ])
     def test_take_legal_forms(self, raw, text, forms, branch):
         assert take_legal_forms(raw) == (text, forms, branch)
@@ -230,6 +241,25 @@ class TestLatinSteps:
     def test_take_latin_leading(self, words, expected):
         assert take_latin_leading(words) == expected
 
+    @pytest.mark.parametrize(("words", "expected"), [
+        (["china", "mengniu", "dairy"], (["mengniu", "dairy"], True)),
+        (["china", "air"], (["china", "air"], False)),  # fewer than four letters would be left
+        (["china"], (["china"], False)),
+        (["bank", "of", "china"], (["bank", "of", "china"], False)),
+    ])
+    def test_take_latin_country(self, words, expected):
+        assert take_latin_country(words) == expected
+
+    @pytest.mark.parametrize(("raw", "expected"), [
+        ("美亚柏科 厦门", ("美亚柏科", "厦门")),
+        ("美亚柏科 厦门市", ("美亚柏科", "厦门")),
+        ("美亚柏科 科技", ("美亚柏科 科技", None)),
+        ("美 厦门", ("美 厦门", None)),  # a one-character name keeps its words
+        ("厦门", ("厦门", None)),
+    ])
+    def test_take_spaced_region(self, raw, expected):
+        assert take_spaced_region(raw) == expected
+
 
 class TestNormalizeName:
     @pytest.mark.parametrize(("raw", "body", "core", "region", "sectors"), [
@@ -260,6 +290,13 @@ class TestNormalizeName:
         ("深圳市大疆创新科技有限公司", "大疆创新科技", "大疆", "深圳", {"tech"}),
         ("贵州茅台酒股份有限公司", "茅台酒", "茅台", "贵州", {"food"}),
         ("Apple (Shanghai) Co., Ltd.", "apple", "apple", "上海", set()),
+        ("China Mengniu Dairy", "mengniudairy", "mengniu", None, {"food"}),  # China is a scope, as 中国 is
+        ("China Construction Bank", "constructionbank", "", None, {"bank", "construction"}),  # as 中国建设银行
+        ("Zhong Lun Law Firm", "zhonglunlaw", "zhonglun", None, {"service"}),
+        ("Fangda Partners", "fangda", "fangda", None, set()),
+        ("Yutong Bus Co., Ltd.", "yutongbus", "yutong", None, {"auto"}),
+        ("美亚柏科 厦门", "美亚柏科", "美亚柏科", "厦门", set()),
+        ("烟台万华聚氨酯股份有限公司", "万华聚氨酯", "万华", "烟台", {"industry"}),
         ("The Coca-Cola Company", "cocacola", "cocacola", None, set()),
         ("Nestlé S.A.", "nestle", "nestle", None, set()),
         ("Huawei Technologies Co., Ltd.", "huaweitechnologies", "huawei", None, {"tech"}),
