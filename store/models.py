@@ -112,12 +112,14 @@ class ClientKey(Base):
     __tablename__ = "client_key"
     __table_args__ = (
         UniqueConstraint("tenant", "kind", "value", "qualifier", name="uq_client_key_identity"),
-        Index("ix_client_key_lookup", "tenant", "value"),
+        # Covering: check's key hits and near-miss candidates read these indexes, not the table.
+        Index("ix_client_key_lookup", "tenant", "value", "kind", "qualifier", "client_id"),
+        Index("ix_client_key_client_id", "client_id", "kind", "tenant", "value", "qualifier"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     tenant: Mapped[str] = mapped_column(String(80))
-    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"))
     kind: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(500))
     qualifier: Mapped[str] = mapped_column(String(200), default="")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
@@ -128,15 +129,20 @@ def _key_hits(rows: Iterable[tuple], wanted: set[tuple[str, str]]) -> list[KeyHi
             if (kind, value) in wanted]
 
 
+@lru_cache(maxsize=4096)  # a qualifier is a few places and sectors: the same few recur in every lookup
+def _region_and_sectors(qualifier: str) -> tuple[str, frozenset[str]]:
+    places, sectors = split_core_qualifier(qualifier)
+    region, _ = split_places(places)  # a branch's place does not count for near misses
+    return region, sectors
+
+
 def _core_candidates(rows: Iterable[tuple], tenant: str) -> list[CoreCandidate]:
-    out, seen = [], set()
+    out, seen, core_kind = [], set(), KeyKind.CORE.value
     for cid, key_tenant, kind, core, qualifier in rows:
-        if key_tenant != tenant or kind != KeyKind.CORE.value or (cid, core) in seen:
+        if key_tenant != tenant or kind != core_kind or (cid, core) in seen:
             continue  # a client found by a deletion variant and by a mark is scored once
         seen.add((cid, core))
-        places, sectors = split_core_qualifier(qualifier)
-        region, _ = split_places(places)  # a branch's place does not count for near misses
-        out.append(CoreCandidate(cid, core, region, sectors))
+        out.append(CoreCandidate(cid, core, *_region_and_sectors(qualifier)))
     return out
 
 

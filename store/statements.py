@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import and_, bindparam, literal, select, union_all
 from sqlalchemy.orm import aliased
 
+from bot.rules.identity import KeyKind
 from store.models import Client, ClientKey, ClientVariant, Lead, Member, Team
 
 MANAGER = aliased(Member, name="manager")
@@ -32,15 +33,17 @@ def _variant_ids(variants: str, limit: str):
             .distinct().order_by(ClientVariant.client_id).limit(bindparam(limit)))
 
 
+CORE_KIND = KeyKind.CORE.value
 VARIANT_IDS = _variant_ids("variants", "limit")
 MARKED_IDS = _variant_ids("marked", "marked_limit")
 KEY_COLUMNS = (ClientKey.client_id, ClientKey.tenant, ClientKey.kind, ClientKey.value, ClientKey.qualifier)
 
 
 def _candidates(near: int, ids):
-    # Filtered by client id only (its index is the selective one); tenant and kind are checked in Python.
+    # The core keys of the clients found, from ix_client_key_client_id (client_id, kind, …) alone; the
+    # tenant is checked in Python.
     return select(literal(near).label("near"), *KEY_COLUMNS).where(
-        ClientKey.client_id.in_(select(ids.subquery().c.client_id)))
+        ClientKey.client_id.in_(select(ids.subquery().c.client_id)), ClientKey.kind == literal(CORE_KIND))
 
 
 NEAR_CANDIDATES = union_all(_candidates(1, VARIANT_IDS), _candidates(2, MARKED_IDS))

@@ -67,6 +67,7 @@ def is_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
 
 
+@lru_cache(maxsize=65536)  # asked for every candidate a lookup returns
 def typo_eligible(core: str) -> bool:
     """Long enough for a one-character difference to be a typo rather than another name."""
     return len(core) >= (MIN_CJK_TYPO_CORE if is_cjk(core) else MIN_LATIN_TYPO_CORE)
@@ -116,10 +117,12 @@ def marked(variant: str) -> bool:
     return variant[0] in MARKS
 
 
+@lru_cache(maxsize=65536)
 def all_cjk(core: str) -> bool:
     return all(_CJK.fullmatch(ch) for ch in core)
 
 
+@lru_cache(maxsize=65536)
 def sound_eligible(core: str) -> bool:
     """A Chinese core of two characters or more: typed on a pinyin keyboard, it can slip by sound."""
     return len(core) >= MIN_CJK_SOUND_CORE and all_cjk(core)
