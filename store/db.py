@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A pooled connection idle this long is pinged before use; one back from work sooner is not
+# (the ping was a round trip on every command; a server restart still fails only what was in flight).
+IDLE_BEFORE_PING_S = 1.0
 MIN_SQLITE = (3, 35, 0)  # RETURNING, ON CONFLICT DO NOTHING
 
 
@@ -67,6 +71,24 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
+def _ping_when_idle(engine: Engine) -> None:
+    """``pool_pre_ping`` for connections that sat in the pool: a dead one is replaced before use."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        idle_since = record.info.pop("idle_since", None)  # None: connected just now
+        if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)  # pool_pre_ping's own ping (outside any transaction)
+        except Exception as error:  # any failure: the pool discards the connection and connects anew
+            raise exc.DisconnectionError(str(error)) from error
+
+
 def create_database(url: str, *, echo: bool = False) -> Database:
     url = normalize_url(url)
     parsed = make_url(url)
@@ -79,6 +101,9 @@ def create_database(url: str, *, echo: bool = False) -> Database:
             kwargs["poolclass"] = StaticPool
         engine = create_engine(url, echo=echo, **kwargs)
         _configure_sqlite(engine)
+        if not memory:
+            _ping_when_idle(engine)
         return Database(engine, engine.execution_options(sqlite_begin="IMMEDIATE"))
-    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20)
+    _ping_when_idle(engine)
     return Database(engine, engine, engine.execution_options(isolation_level="AUTOCOMMIT"))
