@@ -24,6 +24,10 @@ for a short name typed bare (no region, industry word or legal form): 招商 of 
 core, not a short name (招商蛇口 is another company), and so is 完美 of 完美（中国）有限公司 (完美日记 is
 another).
 
+A swapped pair of neighbouring characters (仁同堂 for 同仁堂, Dauha for Dahua) is the slip of the hand
+that cores too short for the typo rule still make: a three-character Chinese core or a five-letter Latin
+one is stored under its characters sorted (``&仁同堂``), which the swap keeps.
+
 Names reach the bot in pinyin too: a Chinese company's own English name is often its pinyin (Hengan for
 恒安, Hua Hong for 华虹, Zijin Mining for 紫金矿业). A Chinese core is stored under its pinyin spelling
 (``%hengan``) and a Latin core under its letters (``@hengan``); each side looks up the other's form, and
@@ -57,7 +61,10 @@ START_MARK = "^"          # a long core's short start: ^字节 for 字节跳动
 SHORT_MARK = "="          # a short core, as a start of long ones: =字节
 PINYIN_MARK = "%"         # a Chinese core's pinyin spelling: %hengan for 恒安
 LATIN_MARK = "@"          # a Latin core, as a pinyin spelling: @hengan
-MARKS = (SOUND_MARK, START_MARK, SHORT_MARK, PINYIN_MARK, LATIN_MARK)
+SWAP_MARK = "&"           # a middle-length core's characters, sorted: 同仁堂 and 仁同堂 share it
+MARKS = (SOUND_MARK, START_MARK, SHORT_MARK, PINYIN_MARK, LATIN_MARK, SWAP_MARK)
+MIN_CJK_SWAP_CORE = 3     # 同仁堂 / 仁同堂: too short for any one-character typo, not for a swapped pair
+MIN_LATIN_SWAP_CORE = 5   # dahua / dauha
 MIN_PINYIN_LATIN_CORE = 4  # Hengan, Anta; shorter words (Li, An) read as too many names
 SHORT_STARTS = (2, 3, 4)  # the lengths of short names reps make of longer Chinese cores
 MAX_SOUND_SLIPS = 2       # characters of a Chinese core that may be swapped for homophones
@@ -73,10 +80,35 @@ def typo_eligible(core: str) -> bool:
     return len(core) >= (MIN_CJK_TYPO_CORE if is_cjk(core) else MIN_LATIN_TYPO_CORE)
 
 
+@lru_cache(maxsize=65536)
+def swap_eligible(core: str) -> bool:
+    """Too short for the typo rule, long enough that two neighbouring characters typed in the wrong
+    order are a slip of the hand rather than another name (同仁堂 / 仁同堂, dahua / dauha)."""
+    if typo_eligible(core):
+        return False
+    if all_cjk(core):
+        return len(core) >= MIN_CJK_SWAP_CORE
+    return len(core) >= MIN_LATIN_SWAP_CORE and bool(_LATIN_LETTERS.fullmatch(core))
+
+
+def swap_key(core: str) -> str:
+    return SWAP_MARK + "".join(sorted(core))
+
+
+def swapped_pair(a: str, b: str) -> bool:
+    """The same core with one pair of neighbouring characters the other way round (同仁堂 / 仁同堂)."""
+    if len(a) != len(b) or not (swap_eligible(a) and swap_eligible(b)):
+        return False
+    differ = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return (len(differ) == 2 and differ[1] == differ[0] + 1
+            and a[differ[0]] == b[differ[1]] and a[differ[1]] == b[differ[0]])
+
+
 def variants(core: str, bare: bool = False) -> frozenset[str]:
     """The strings a core is stored under: a long core and every one-character deletion of it; a Chinese
     core its sound keys and, when long, its short starts; a short Chinese core typed bare (``bare``) its
-    short form. ``lookups`` gives what a query searches.
+    short form; a middle-length core (three Chinese characters, five letters) its characters sorted, which
+    a swapped pair keeps. ``lookups`` gives what a query searches.
 
     A query of length n-1 .. n+1 within one edit of a stored long core shares at least one variant with
     it; a Chinese core read the same way shares a sound key with it when one character or more is kept.
@@ -84,6 +116,8 @@ def variants(core: str, bare: bool = False) -> frozenset[str]:
     out: set[str] = set()
     if core and typo_eligible(core):
         out |= {core, *(core[:i] + core[i + 1:] for i in range(len(core)))}
+    elif core and swap_eligible(core):
+        out.add(swap_key(core))
     if sound_eligible(core):
         out |= sound_keys(core)
         if typo_eligible(core):
@@ -186,10 +220,10 @@ class CoreCandidate:
 
 def typo_distance(query_core: str, candidate_core: str) -> int | None:
     """The edit distance when it is a plausible one-character typo of a long core (or a homophone slip
-    of a short Chinese one), else None."""
+    of a short Chinese one, or a swapped pair of a middle-length one), else None."""
     if not query_core or not candidate_core or query_core == candidate_core:
         return None
-    if homophone_slip(query_core, candidate_core):
+    if homophone_slip(query_core, candidate_core) or swapped_pair(query_core, candidate_core):
         return 1
     if not (typo_eligible(query_core) and typo_eligible(candidate_core)):
         return None

@@ -127,9 +127,9 @@ def test_a_bad_file_is_refused_with_the_line(tmp_path, capsys, content, message)
 HELDOUT_BARS = {  # batch: (precision, recall) with the list, (precision, recall) without it
     "batch_a.jsonl": ((0.98, 0.95), (0.97, 0.82)),
     "batch_b.jsonl": ((0.99, 0.92), (0.98, 0.82)),
-    "batch_c.jsonl": ((0.98, 0.94), (0.97, 0.78)),
-    "batch_d.jsonl": ((0.97, 0.93), (0.97, 0.82)),
-    "batch_e.jsonl": ((0.93, 0.93), (0.91, 0.80)),
+    "batch_c.jsonl": ((0.98, 0.95), (0.97, 0.79)),
+    "batch_d.jsonl": ((0.97, 0.94), (0.97, 0.82)),
+    "batch_e.jsonl": ((0.93, 0.95), (0.91, 0.82)),
 }
 NO_LIST = parse_policy({**dedupe_eval.EVAL_POLICY, "identity": {"known_names": ""}}, "eval policy")
 

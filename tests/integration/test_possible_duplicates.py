@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.commands import Check, Register
+from bot.rules.fuzzy import swap_key
 from bot.rules.identity import build_identity
 from store.models import AuditEvent, Client, ClientVariant, Outbox
 from store.uow import UnitOfWork
@@ -189,6 +190,42 @@ class TestHomophoneSlips:
         upgrade(database_url)
         assert (scalar(db, sound), scalar(db, whole_reading)) == (7, 0)
         assert container.service.execute(actor("U2"), Check("腾迅")).kind == "found"
+
+    def test_the_migration_gives_existing_clients_their_sorted_characters(self, container, db, database_url):
+        from alembic import command
+
+        from store.migrate import alembic_config, upgrade
+
+        container.service.execute(actor("U1"), Register("北京同仁堂股份有限公司"))
+        swapped = select(func.count()).select_from(ClientVariant).where(ClientVariant.variant == swap_key("同仁堂"))
+        assert scalar(db, swapped) == 1
+        db.dispose()
+        command.downgrade(alembic_config(database_url), "0008")
+        assert scalar(db, swapped) == 0
+        db.dispose()
+        upgrade(database_url)
+        assert scalar(db, swapped) == 1
+        assert container.service.execute(actor("U2"), Check("仁同堂")).kind == "found"
+
+
+class TestSwappedPairs:
+    """Two neighbouring characters typed the wrong way round: a possible duplicate, even of a short core."""
+
+    def test_a_swapped_pair_of_a_three_character_core_is_held_back(self, container):
+        container.service.execute(actor("U1"), Register("北京同仁堂股份有限公司"))
+        held = container.service.execute(actor("U2"), Register("北京仁同堂股份"))
+        assert (held.kind, held.data["rule"]) == ("possible", "registration.possible_duplicate.typo")
+        assert [(m.name, m.reason, m.reason_value) for m in held.matches] == [
+            ("北京同仁堂股份有限公司", "typo", "同仁堂")]
+        container.service.execute(actor("U1"), Register("Zhejiang Dahua Technology Co., Ltd."))
+        found = container.service.execute(actor("U2"), Check("Zhejiang Dauha Technology"))
+        assert [(m.name, m.reason) for m in found.matches] == [("Zhejiang Dahua Technology Co., Ltd.", "typo")]
+
+    def test_characters_further_apart_or_a_two_character_core_are_new(self, container):
+        container.service.execute(actor("U1"), Register("北京同仁堂股份有限公司"))
+        container.service.execute(actor("U1"), Register("腾讯科技有限公司"))
+        assert container.service.execute(actor("U2"), Register("北京堂仁同股份")).kind == "registered"
+        assert container.service.execute(actor("U2"), Register("讯腾科技有限公司")).kind == "registered"
 
 
 class TestPinyinSpellings:
