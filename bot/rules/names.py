@@ -16,7 +16,13 @@ from functools import lru_cache
 from bot.rules.fuzzy import reading
 from bot.rules.name_types import NormalizedName, _generic, _sectors
 from bot.rules.names_latin import normalize_latin
-from bot.rules.regions import region_of, take_leading_district, take_leading_regions, take_trailing_region
+from bot.rules.regions import (
+    county_region,
+    region_of,
+    take_leading_district,
+    take_leading_regions,
+    take_trailing_region,
+)
 from bot.rules.wordlists import (
     CJK_BRANCH_SUFFIXES,
     CJK_CUT_LEGAL_FORMS,
@@ -129,7 +135,8 @@ def take_country_word(text: str) -> tuple[str, bool]:
 
 def take_leading_places(text: str) -> tuple[str, list[str], bool]:
     """Regions, districts, 中国 and 株式会社 in front of a name, in any order: (rest, regions, whether 中国
-    was one). A district is dropped, not kept as a region: its city, if given, is the region."""
+    was one). A district is dropped, not kept as a region: its city, if given, is the region; a county
+    is kept (``county_region``)."""
     regions: list[str] = []
     country = False
     changed = True
@@ -138,7 +145,7 @@ def take_leading_places(text: str) -> tuple[str, list[str], bool]:
         text, district = take_leading_district(text)
         text, scoped = take_country_word(text)
         text, form = take_leading_legal_form(text)
-        regions += found
+        regions += found + ([county] if (county := county_region(district)) else [])
         country = country or scoped
         changed = bool(found or district or scoped or form)
     return text, regions, country

@@ -127,6 +127,14 @@ def take_leading_district(text: str) -> tuple[str, str | None]:
     return text, None
 
 
+def county_region(district: str | None) -> str | None:
+    """A county in front of a name is its place (固始县 and 商城县 each have a 农村信用合作联社); a district
+    (南山区) is not kept: its city, if given, is the region."""
+    if not district or not district.endswith("县"):
+        return None
+    return district[:-1] if district[:-1] in _REGION_SET else district
+
+
 def take_trailing_region(text: str) -> tuple[str, str | None]:
     """``腾讯科技有限公司北京`` (the region of a branch) → (``腾讯科技有限公司``, 北京); the longest tail wins."""
     for n in _TAIL_LENGTHS:
@@ -150,11 +158,14 @@ def containing(region: str) -> tuple[str, ...]:
 
 
 def regions_compatible(a: str | None, b: str | None) -> bool:
-    """Two regions are compatible unless both are known and name different places.
+    """Two regions are compatible unless both are given and name different places.
 
     A place is compatible with the places that contain it (广东 / 深圳, 苏州 / 昆山), not with
-    places beside it (杭州 / 苏州, 广东 / 杭州).
+    places beside it (杭州 / 苏州, 广东 / 杭州). A county the table does not hold (固始县) may lie in any
+    place it does hold, but is not another county (商城县).
     """
     if not a or not b or a == b:
         return True
+    if a not in _REGION_SET or b not in _REGION_SET:
+        return a in _REGION_SET or b in _REGION_SET
     return a in containing(b) or b in containing(a)

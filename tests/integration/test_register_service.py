@@ -67,6 +67,12 @@ class TestRegister:
         result = container.service.execute(actor("U2"), Register("苏州星辰网络科技有限公司"))
         assert result.kind == "registered"
 
+    def test_same_name_in_two_counties_is_two_bodies_but_a_county_may_lie_in_its_province(self, container):
+        container.service.execute(actor("U1"), Register("固始县农村信用合作联社"))
+        assert container.service.execute(actor("U2"), Register("商城县农村信用合作联社")).kind == "registered"
+        refused = container.service.execute(actor("U2"), Register("河南省固始县农村信用合作联社"))
+        assert (refused.kind, [m.name for m in refused.matches]) == ("conflict", ["固始县农村信用合作联社"])
+
     def test_brand_word_shared_across_sectors_is_not_a_match(self, container):
         container.service.execute(actor("U1"), Register("招商银行"))
         container.service.execute(actor("U1"), Register("中国银行"))

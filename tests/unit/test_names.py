@@ -128,6 +128,9 @@ class TestRegions:
         ("中国北京同仁堂", ("同仁堂", ["北京"], True)),
         ("株式会社日立制作所", ("日立制作所", [], False)),
         ("北京株式会社日立", ("日立", ["北京"], False)),
+        ("固始县农村信用合作联社", ("农村信用合作联社", ["固始县"], False)),  # a county is a place of its own
+        ("河南省固始县农村信用合作联社", ("农村信用合作联社", ["河南", "固始县"], False)),
+        ("深圳市南山区华强电子", ("华强电子", ["深圳"], False)),  # a district is not: its city is
     ])
     def test_take_leading_places(self, raw, expected):
         assert take_leading_places(raw) == expected
@@ -143,6 +146,7 @@ class TestRegions:
         ("北京", "北京", True), (None, "北京", True), ("广东", "深圳", True), ("深圳", "广东", True),
         ("苏州", "昆山", True), ("江苏", "昆山", True), ("杭州", "苏州", False), ("广东", "杭州", False),
         ("昆山", "无锡", False), ("北京", "上海", False),
+        ("固始县", "商城县", False), ("固始县", "河南", True), ("信阳", "固始县", True), ("固始县", None, True),
     ])
     def test_regions_compatible(self, a, b, compatible):
         assert regions_compatible(a, b) is compatible
