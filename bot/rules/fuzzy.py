@@ -49,7 +49,9 @@ from bot.rules.regions import regions_compatible
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN_LETTERS = re.compile(r"[a-z]+")
 # A different number is a different body, not a slip: 中建三局 / 中建八局, 一汽 / 二汽, Studio 7 / Studio 8.
-_NUMERALS = frozenset("0123456789零一二三四五六七八九十百千万两")
+# Digits that count (中建三局 / 中建八局 are two bodies); 百, 千, 万 are words in names far more often than
+# counts (百度, 千禾, 万科: 佰利达 for 百利达 is a slip, not another number).
+_NUMERALS = frozenset("0123456789零一二三四五六七八九十")
 
 MIN_CJK_TYPO_CORE = 4     # 字节跳动 vs 字节跳东; shorter cores differ by meaning, not by typos
 MIN_LATIN_TYPO_CORE = 6   # bytedance vs bytedanse

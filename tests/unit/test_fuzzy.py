@@ -108,6 +108,7 @@ class TestTypo:
         ("建筑第八工程局", "建筑第三工程局", None),  # a different number is a different body
         ("studio7games", "studio8games", None),
         ("中建第三局", "中建第三居", 1),
+        ("佰利达通", "百利达通", 1),            # 百 is a word here, not a count
         ("仁同堂", "同仁堂", 1),              # a middle-length core: a swapped pair
         ("dauha", "dahua", 1),
         ("堂仁同", "同仁堂", None),            # not neighbours: two slips
