@@ -13,7 +13,6 @@ import unicodedata
 from dataclasses import replace
 from functools import lru_cache
 
-from bot.rules.fuzzy import reading
 from bot.rules.name_types import NormalizedName, _generic, _sectors
 from bot.rules.names_latin import normalize_latin
 from bot.rules.regions import (
@@ -23,6 +22,7 @@ from bot.rules.regions import (
     take_leading_regions,
     take_trailing_region,
 )
+from bot.rules.slips import MIN_LEFT_BEFORE_SLIP, loose_reading, slipped_tail
 from bot.rules.wordlists import (
     CJK_BRANCH_SUFFIXES,
     CJK_CUT_LEGAL_FORMS,
@@ -202,37 +202,6 @@ def _is_industry_tail(text: str, form: str) -> bool:
     return any(text[-n:] in CJK_INDUSTRY for n in _INDUSTRY_LENGTHS if len(form) < n <= len(text))
 
 
-MIN_LEFT_BEFORE_SLIP = 2  # a slipped word is one only when a core of two characters or more is before it
-# The sounds a pinyin keyboard's fuzzy mode (模糊音) lets slip: zh/z, ch/c, sh/s, l/n, -ng/-n (用平 for 用品).
-_FUZZY_SOUNDS = ((re.compile(r"^([zcs])h"), r"\1"), (re.compile(r"^n"), "l"), (re.compile(r"ng$"), "n"))
-
-
-@lru_cache(maxsize=8192)
-def loose_reading(ch: str) -> str:
-    out = reading(ch)
-    for pattern, repl in _FUZZY_SOUNDS:
-        out = pattern.sub(repl, out)
-    return out
-
-
-def slipped(tail: str, word: str) -> bool:
-    """``tail`` is the legal form or industry word ``word`` typed with a slip: what the pinyin keyboard
-    gives for the same or a nearly same sound, with at least one character as written (有线公司 for 有限公司,
-    设被 for 设备, 用平 for 用品), or one character typed twice (有限限公司)."""
-    if len(word) < 2 or tail == word:
-        return False
-    if len(tail) == len(word):
-        pairs = list(zip(tail, word, strict=True))
-        return any(a == b for a, b in pairs) and all(a == b or loose_reading(a) == loose_reading(b) for a, b in pairs)
-    return len(tail) == len(word) + 1 and any(tail == word[:i + 1] + word[i:] for i in range(len(word)))
-
-
-def _slipped_tail(text: str, word: str) -> int | None:
-    """How many characters ``word`` typed with a slip takes at the end of the text, leaving a core."""
-    return next((n for n in (len(word), len(word) + 1)
-                 if len(text) - n >= MIN_LEFT_BEFORE_SLIP and slipped(text[-n:], word)), None)
-
-
 def _legal_tail(text: str) -> tuple[str, int] | None:
     """The legal form (or trailing scope word: 壳牌中国) that ends the text, if any, and its length as
     typed (股份有线公司 is 股份有限公司 with a slip: the longest form wins, as written or slipped)."""
@@ -241,7 +210,7 @@ def _legal_tail(text: str) -> tuple[str, int] | None:
         if text.endswith(form):
             if not _is_industry_tail(text, form):
                 return form, len(form)
-        elif loose_reading(form[-1]) == last and (typed := _slipped_tail(text, form)):
+        elif loose_reading(form[-1]) == last and (typed := slipped_tail(text, form)):
             return form, typed
     word = next((w for w in COUNTRY_WORDS if text.endswith(w) and len(text) >= len(w) + 2), None)
     return (word, len(word)) if word else None
@@ -298,7 +267,7 @@ def _industry_tail(text: str) -> tuple[str, int] | None:
     if not text:
         return None
     words = _by_last_sound().get(loose_reading(text[-1]), ())
-    return next(((word, typed) for word in words if (typed := _slipped_tail(text, word))), None)
+    return next(((word, typed) for word in words if (typed := slipped_tail(text, word))), None)
 
 
 def _strong_sector(word: str) -> str | None:

@@ -10,7 +10,6 @@ from bot.rules.names import (
     fold_accents,
     fold_case,
     normalize_name,
-    slipped,
     strip_punctuation,
     take_bracketed_regions,
     take_branch,
@@ -30,6 +29,7 @@ from bot.rules.names_latin import (
     take_latin_tail,
 )
 from bot.rules.regions import region_of, regions_compatible, take_leading_regions, take_trailing_region
+from bot.rules.slips import slipped
 
 
 class TestTextSteps:
