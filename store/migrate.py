@@ -20,6 +20,32 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+def rekey_variants(marks: tuple[str, ...], keys_of) -> None:
+    """For migrations: replace every client's variants marked with one of ``marks`` (sound keys ~, spellings
+    % @, sorted characters & …) by ``keys_of(core)`` of its core keys."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    table = sa.table('client_variant', sa.column('tenant'), sa.column('variant'), sa.column('client_id'))
+    for mark in marks:
+        # substr, not LIKE: % is a mark here, and a wildcard there.
+        op.execute(sa.text("DELETE FROM client_variant WHERE substr(variant, 1, 1) = :mark").bindparams(mark=mark))
+    rows = op.get_bind().execute(sa.text("SELECT DISTINCT tenant, client_id, value FROM client_key"
+                                         " WHERE kind = 'core' ORDER BY tenant, client_id"))
+    batch, client, seen = [], None, set()  # a client's aliases may share a key: each once
+    for tenant, client_id, core in rows.fetchall():
+        if (tenant, client_id) != client:
+            client, seen = (tenant, client_id), set()
+        for key in set(keys_of(core)) - seen:
+            seen.add(key)
+            batch.append({"tenant": tenant, "variant": key, "client_id": client_id})
+        if len(batch) >= 10_000:
+            op.bulk_insert(table, batch)
+            batch = []
+    if batch:
+        op.bulk_insert(table, batch)
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
