@@ -13,6 +13,19 @@ from store.uow import UnitOfWork
 from tests.conftest import actor
 
 
+def migrate_to(db, database_url: str, revision: str) -> None:
+    """Down to ``revision``, or up to ``head``, with the pool's connections closed first."""
+    from alembic import command
+
+    from store.migrate import alembic_config, upgrade
+
+    db.dispose()
+    if revision == "head":
+        upgrade(database_url)
+    else:
+        command.downgrade(alembic_config(database_url), revision)
+
+
 def scalar(db, stmt):
     with db.engine.connect() as conn:
         return conn.execute(stmt).scalar_one()
@@ -168,10 +181,6 @@ class TestHomophoneSlips:
         assert container.service.execute(actor("U2"), Register("晓米科技有限公司")).kind == "possible"
 
     def test_the_migrations_give_existing_clients_their_sound_keys_and_starts(self, container, db, database_url):
-        from alembic import command
-
-        from store.migrate import alembic_config, upgrade
-
         container.service.execute(actor("U1"), Register("腾讯科技（深圳）有限公司"))
         container.service.execute(actor("U1"), Register("字节"))
         container.service.execute(actor("U1"), Register("杭州海康威视数字技术股份有限公司"))
@@ -180,30 +189,21 @@ class TestHomophoneSlips:
         whole_reading = select(func.count()).select_from(ClientVariant).where(
             ClientVariant.variant.in_(["~teng xun", "~zi jie"]))
         assert (scalar(db, sound), scalar(db, whole_reading)) == (7, 0)
-        db.dispose()
-        command.downgrade(alembic_config(database_url), "0006")
+        migrate_to(db, database_url, "0006")
         assert (scalar(db, sound), scalar(db, whole_reading)) == (3, 2)  # the starts stay; one key per core
-        db.dispose()
-        command.downgrade(alembic_config(database_url), "0005")
+        migrate_to(db, database_url, "0005")
         assert (scalar(db, sound), scalar(db, whole_reading)) == (0, 0)
-        db.dispose()
-        upgrade(database_url)
+        migrate_to(db, database_url, "head")
         assert (scalar(db, sound), scalar(db, whole_reading)) == (7, 0)
         assert container.service.execute(actor("U2"), Check("腾迅")).kind == "found"
 
     def test_the_migration_gives_existing_clients_their_sorted_characters(self, container, db, database_url):
-        from alembic import command
-
-        from store.migrate import alembic_config, upgrade
-
         container.service.execute(actor("U1"), Register("北京同仁堂股份有限公司"))
         swapped = select(func.count()).select_from(ClientVariant).where(ClientVariant.variant == swap_key("同仁堂"))
         assert scalar(db, swapped) == 1
-        db.dispose()
-        command.downgrade(alembic_config(database_url), "0008")
+        migrate_to(db, database_url, "0008")
         assert scalar(db, swapped) == 0
-        db.dispose()
-        upgrade(database_url)
+        migrate_to(db, database_url, "head")
         assert scalar(db, swapped) == 1
         assert container.service.execute(actor("U2"), Check("仁同堂")).kind == "found"
 
