@@ -39,7 +39,42 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from store.migrate import upgrade
 
     upgrade(settings.database_url)
-    print(f"database at {settings.database_url} is up to date")
+    code = _rekey(settings, only_if_changed=True)
+    if code == 0:
+        print(f"database at {settings.database_url} is up to date")
+    return code
+
+
+def cmd_dedupe_rekey(args: argparse.Namespace, settings: Settings) -> int:
+    return _rekey(settings, only_if_changed=False)
+
+
+def _rekey(settings: Settings, *, only_if_changed: bool) -> int:
+    """Re-key the clients: always, or when the name rules changed since the database last saw them."""
+    from bot.rekey import rekey, rekey_if_rules_changed
+    from store.db import create_database
+
+    try:
+        policy = load_policy(settings.crm_config)
+        known = load_known(policy.identity.known_names)
+    except PolicyError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    db = create_database(settings.database_url)
+    progress = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    try:
+        report = (rekey_if_rules_changed(db, policy, known, progress=progress) if only_if_changed
+                  else rekey(db, policy, known, progress=progress))
+    finally:
+        db.dispose()
+    if report is None:
+        return 0
+    print(f"name keys re-derived for {report.clients:,} clients ({report.changed:,} changed)")
+    for client_id, holder, value in report.shared:
+        print(f"  client {client_id} now shares the key {value!r} with client {holder}: registered apart "
+              f"before the rules could tell; a manager should look")
+    for client_id, code in report.unreadable:
+        print(f"  client {client_id}: today's rules cannot read its name ({code}); it keeps its keys")
     return 0
 
 
@@ -234,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     dedupe = sub.add_parser("dedupe", help="duplicate-detection tools").add_subparsers(dest="dedupe_cmd",
                                                                                      required=True)
+    p = dedupe.add_parser("rekey", help="re-derive every client's name keys with this version's rules "
+                                        "(db upgrade does it when the rules changed)")
+    p.set_defaults(func=cmd_dedupe_rekey)
     p = dedupe.add_parser("eval", help="precision and recall of registration on labelled name pairs (JSONL)")
     p.add_argument("file", help="one JSON object per line: id, registered, query, same")
     p.add_argument("--json", action="store_true", help="one JSON object per pair, then a summary object")

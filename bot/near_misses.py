@@ -23,19 +23,14 @@ from bot.rules.names import NormalizedName
 from store.repos import Repos, VariantLookup
 
 
-def bare(name: NormalizedName) -> bool:
-    """A name typed as just its core: no region, industry word or legal form (字节, 海康)."""
-    return name.body == name.core and name.region is None and not name.legal_forms and not name.branch
-
-
 def name_variants(names: Iterable[NormalizedName]) -> frozenset[str]:
     """What the names are stored under in client_variant."""
-    return frozenset().union(*(variants(n.core, bare(n)) for n in names))
+    return frozenset().union(*(variants(n.core, n.bare) for n in names))
 
 
 def name_lookups(names: Iterable[NormalizedName]) -> frozenset[str]:
     """What a query with these names searches client_variant for."""
-    return frozenset().union(*(lookups(n.core, bare(n)) for n in names))
+    return frozenset().union(*(lookups(n.core, n.bare) for n in names))
 
 
 def near_lookup(names: Iterable[NormalizedName]) -> VariantLookup:

@@ -201,6 +201,15 @@ class AuditEvent(Base):
     at: Mapped[datetime]
 
 
+class AppSetting(Base):
+    """Small facts the application keeps about its database (the name rules' fingerprint)."""
+
+    __tablename__ = "app_setting"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
 class Outbox(Base):
     """A message to deliver after commit; ``dedupe_key`` makes a second enqueue a no-op."""
 

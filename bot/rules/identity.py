@@ -154,8 +154,14 @@ def email_domain(raw: str, policy: IdentityPolicy) -> str | None:
 
 def split_core_qualifier(qualifier: str) -> tuple[str, frozenset[str]]:
     """A core key's qualifier (``name_keys``) → (its places, its sectors)."""
-    places, _, sectors = qualifier.partition("|")
+    places, _, rest = qualifier.partition("|")
+    sectors, _, _company = rest.partition("|")
     return places, frozenset(s for s in sectors.split(",") if s)
+
+
+def qualifier_company(qualifier: str) -> str:
+    """The known company a core key's qualifier names ("" for none)."""
+    return qualifier.split("|", 2)[2] if qualifier.count("|") >= 2 else ""
 
 
 def split_places(places: str) -> tuple[str, str]:
@@ -164,10 +170,16 @@ def split_places(places: str) -> tuple[str, str]:
     return region, branch
 
 
-def name_keys(name: NormalizedName) -> tuple[IdentityKey, ...]:
+def name_keys(name: NormalizedName, company: str | None = None) -> tuple[IdentityKey, ...]:
+    """The name's body and core keys. The core key's qualifier is its places and sectors, and the company
+    the list of known names gives the name (``places|sectors|company``): two known companies that share a
+    core (万达信息 / 大连万达集团) are two clients, each with its own key. Not for a bare name: a brand the
+    list gives one company of a group (三一, 中国神华) is typed for any of them. Stored in keys, so a
+    company's id in the list is never renamed."""
     keys = [IdentityKey(KeyKind.NAME, name.body, name.place_key)]
     if name.core:
-        keys.append(IdentityKey(KeyKind.CORE, name.core, f"{name.place_key}|{name.sector_key}"))
+        qualifier = f"{name.place_key}|{name.sector_key}" + (f"|{company}" if company and not name.bare else "")
+        keys.append(IdentityKey(KeyKind.CORE, name.core, qualifier))
     return tuple(keys)
 
 
@@ -176,7 +188,7 @@ def related_keys(names: tuple[NormalizedName, ...], known: KnownNames) -> tuple[
     own = {(k.kind, k.value) for n in names for k in name_keys(n)}
     out: dict[tuple[KeyKind, str], IdentityKey] = {}
     for other in known.other_names(names):
-        for key in name_keys(other):
+        for key in name_keys(other, known.company_of(other)):
             if (key.kind, key.value) not in own:
                 out.setdefault((key.kind, key.value), key)
     return tuple(out.values())
@@ -207,7 +219,7 @@ def build_identity(
     if domain:
         keys.append(IdentityKey(KeyKind.DOMAIN, domain))
     for n in (norm, *alias_norms):
-        for key in name_keys(n):
+        for key in name_keys(n, known.company_of(n)):
             if key not in keys:
                 keys.append(key)
     return Identity(display, norm, alias_norms, code, e164, domain, tuple(keys),
@@ -240,4 +252,4 @@ def query_for(text: str, policy: IdentityPolicy, known: KnownNames = NO_KNOWN_NA
     if looks_like_phone(text):
         return Query(KeyKind.PHONE, (IdentityKey(KeyKind.PHONE, normalize_phone(text, policy)),))
     norm = normalized_or_problem(check_name_text(text, policy))
-    return Query(KeyKind.NAME, name_keys(norm), norm, related_keys((norm,), known))
+    return Query(KeyKind.NAME, name_keys(norm, known.company_of(norm)), norm, related_keys((norm,), known))

@@ -22,6 +22,11 @@ class NormalizedName:
     branch_region: str | None = None  # where a branch is: 北京 of …北京分行 (not the company's region)
 
     @property
+    def bare(self) -> bool:
+        """Typed as just its core: no region, industry word or legal form (字节, 海康)."""
+        return self.body == self.core and self.region is None and not self.legal_forms and not self.branch
+
+    @property
     def sector_key(self) -> str:
         return ",".join(sorted(self.sectors))
 

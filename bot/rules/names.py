@@ -44,7 +44,7 @@ _WEB_SUFFIX = re.compile(r"\.(?:com|net|org|cn)\b")
 _INITIAL_DOT = re.compile(r"\b([a-z])\.(?=[a-z]\b)")  # s.a. → sa, j.p. → jp
 _LATIN_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ı": "i", "þ": "th"})
 # Branches are cut right after the company they belong to: 交通银行股份有限公司 | 北京朝阳支行.
-_COMPANY_ENDS = ("公司", "株式会社", "集团")
+_COMPANY_ENDS = ("公司", "株式会社", "集团", "事务所", "合伙")
 
 
 @lru_cache(maxsize=1)
@@ -366,6 +366,20 @@ def numerals_as_digits(text: str) -> str:
     return _NUMERAL_RUN.sub(lambda m: m.group().translate(_DIGIT_OF), text)
 
 
+# A single digit standing among Chinese characters is a counted word written short: 第8工程局 is 第八工程局,
+# 南通4建 is 南通四建, 7天 is 七天. Not in a longer number (361度, 58同城) or beside a letter (4S店, 3M).
+_LONE_DIGIT = re.compile(r"(?<![0-9a-z])[0-9](?![0-9a-z])")
+_NUMERAL_OF = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
+
+
+def lone_digits_as_numerals(text: str) -> str:
+    """``中国建筑第8工程局`` → ``中国建筑第八工程局``: a lone digit next to a Chinese character is its numeral."""
+    def repl(m: re.Match[str]) -> str:
+        before, after = text[m.start() - 1:m.start()], text[m.end():m.end() + 1]
+        return _NUMERAL_OF[m.group()] if _CJK.match(before or " ") or _CJK.match(after or " ") else m.group()
+    return _LONE_DIGIT.sub(repl, text)
+
+
 def prepare(raw: str) -> str:
     """The text steps every name goes through before any word is recognized."""
     return fold_accents(fold_case(to_simplified(to_halfwidth(raw))))
@@ -384,7 +398,7 @@ def normalize_name(raw: str) -> NormalizedName | None:
         return normalize_latin(text, regions)
     text, spaced = take_spaced_region(text)
     regions += [spaced] if spaced else []
-    text = numerals_as_digits(strip_punctuation(text))
+    text = numerals_as_digits(lone_digits_as_numerals(strip_punctuation(text)))
     if not text:
         return None
     return _normalize_cjk(text, regions)

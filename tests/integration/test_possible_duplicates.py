@@ -271,6 +271,18 @@ class TestKnownNames:
         assert [(m.name, m.reason) for m in found.matches] == [("Carrefour S.A.", "known")]
         assert known.service.execute(actor("U2"), Register("美团", justification="美团的另一家主体")).kind == "registered"
 
+    def test_two_companies_the_list_tells_apart_are_two_clients(self, known):
+        known.service.execute(actor("U1"), Register("大连万达集团股份有限公司"))
+        # Same core 万达, but the list has Wonders Information and Wanda as two companies.
+        assert known.service.execute(actor("U2"), Register("万达信息")).kind == "registered"
+        assert [m.name for m in known.service.execute(actor("U3"), Check("万达信息股份有限公司")).matches] == ["万达信息"]
+        # A bare brand may be typed for any company of a group: it still finds both.
+        found = known.service.execute(actor("U3"), Check("万达"))
+        assert sorted(m.name for m in found.matches) == ["万达信息", "大连万达集团股份有限公司"]
+        # A name the list does not know proves nothing apart: 万达科技 is refused as before.
+        refused = known.service.execute(actor("U3"), Register("万达科技"))
+        assert refused.kind == "conflict"
+
     def test_names_the_list_does_not_know_are_untouched(self, known):
         known.service.execute(actor("U1"), Register("北京三快在线科技有限公司"))
         assert known.service.execute(actor("U2"), Register("美菜网")).kind == "registered"

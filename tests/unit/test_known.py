@@ -6,7 +6,7 @@ from bot.policy import IdentityPolicy
 from bot.rules.identity import KeyKind, build_identity, query_for
 from bot.rules.known import KnownNames
 from bot.rules.names import normalize_name
-from bot.rules.registration import Evidence, KeyHit, known_matches
+from bot.rules.registration import Evidence, KeyHit, key_matches, known_matches
 
 KNOWN = KnownNames.build([
     ("meituan", ["北京三快在线科技有限公司", "美团", "Meituan"]),
@@ -17,6 +17,8 @@ KNOWN = KnownNames.build([
     ("pingan_health", ["平安健康医疗科技有限公司", "平安好医生"]),
     ("pepsico", ["百事公司", "PepsiCo"]),
     ("best_inc", ["百世集团", "BEST Inc."]),
+    ("wanda", ["大连万达集团股份有限公司", "万达集团"]),
+    ("wonders_info", ["万达信息股份有限公司", "万达信息"]),
 ])
 POLICY = IdentityPolicy(known_names="")
 
@@ -72,3 +74,29 @@ class TestRelatedKeys:
         assert (KeyKind.CORE, "平安") in {(k.kind, k.value) for k in related}
         insurer, clinic = KeyHit(3, KeyKind.CORE, "平安", "|insurance"), KeyHit(4, KeyKind.CORE, "平安", "|health")
         assert known_matches(related, [insurer, clinic], {}) == {4: Evidence(KeyKind.KNOWN, "平安")}
+
+
+class TestTwoKnownCompanies:
+    """Two known companies that share a core are two clients: each core key carries its company."""
+
+    @staticmethod
+    def core_key(identity_or_query):
+        [key] = [k for k in identity_or_query.keys if k.kind is KeyKind.CORE]
+        return key
+
+    def test_a_known_names_core_key_names_its_company(self):
+        assert self.core_key(build_identity("大连万达集团股份有限公司", POLICY, known=KNOWN)).qualifier == "大连||wanda"
+        assert self.core_key(query_for("万达信息", POLICY, KNOWN)).qualifier == "|tech|wonders_info"
+        assert self.core_key(build_identity("万达科技", POLICY, known=KNOWN)).qualifier == "|tech"  # unknown
+
+    def test_a_bare_brand_names_no_company(self):
+        # A brand may be typed for any company of its group (三一 of 三一重工 and of 三一集团).
+        assert self.core_key(query_for("美团", POLICY, KNOWN)).qualifier == "|"
+
+    def test_two_companies_keys_do_not_match_and_an_unknown_side_proves_nothing(self):
+        wonders = self.core_key(query_for("万达信息", POLICY, KNOWN))
+        assert not key_matches(wonders, KeyHit(1, KeyKind.CORE, "万达", "大连||wanda"))
+        assert key_matches(wonders, KeyHit(1, KeyKind.CORE, "万达", "大连|"))  # stored before the list knew it
+        assert key_matches(wonders, KeyHit(1, KeyKind.CORE, "万达", "|tech|wonders_info"))
+        unknown = self.core_key(query_for("万达科技", POLICY, KNOWN))
+        assert key_matches(unknown, KeyHit(1, KeyKind.CORE, "万达", "大连||wanda"))

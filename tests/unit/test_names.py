@@ -160,6 +160,9 @@ class TestLegalForms:
         ("三菱商事株式会社北京代表处", ("三菱商事株式会社", True)),
         ("华为技术有限公司", ("华为技术有限公司", False)),
         ("分公司", ("分公司", False)),
+        # a law or accounting firm's office: its firm, whatever follows the firm's own name
+        ("北京市金杜律师事务所上海分所", ("北京市金杜律师事务所", True)),
+        ("立信会计师事务所特殊普通合伙浙江分所", ("立信会计师事务所特殊普通合伙", True)),
     ])
     def test_take_branch(self, raw, expected):
         assert take_branch(raw) == expected
@@ -342,6 +345,13 @@ class TestNormalizeName:
         ("吉团股份有限公司", "吉团", "吉团", None, set()),  # nor is a whole core a slip
         ("三六一度（中国）有限公司", "361度", "361度", None, set()),  # a number read out digit by digit
         ("三一重工", "三一重工", "三一", None, {"industry"}),  # two numerals are a word
+        # a lone digit among Chinese characters is its numeral; a longer number or one beside a letter stays
+        ("中国建筑第8工程局有限公司", "建筑第八工程局", "建筑第八工程局", None, set()),
+        ("南通4建集团有限公司", "四建", "四建", "南通", set()),
+        ("7天酒店", "七天酒店", "七天", None, {"travel"}),
+        ("58同城", "58同城", "58同城", None, set()),
+        ("4S店", "4s", "4s", None, set()),
+        ("北京市中伦律所", "中伦律所", "中伦", "北京", {"service"}),  # 律所 is 律师事务所 said short
     ])
     def test_body_core_region_sectors(self, raw, body, core, region, sectors):
         name = normalize_name(raw)
