@@ -56,7 +56,7 @@ from bench.register import (  # noqa: E402
 )
 from bot.clock import SystemClock  # noqa: E402
 from bot.commands import Check, Register  # noqa: E402
-from bot.near_misses import name_variants, near_lookup  # noqa: E402
+from bot.near_misses import near_lookup, variant_rows  # noqa: E402
 from bot.policy import parse_policy  # noqa: E402
 from bot.rules.fuzzy import MAX_CANDIDATES, MAX_MARKED_CANDIDATES, is_cjk  # noqa: E402
 from bot.rules.identity import Identity, IdentityKey, IdentityProblem, query_for  # noqa: E402
@@ -223,8 +223,9 @@ class Seeder:
                                        "qualifier": k.qualifier} for k in identity.keys)
             # As Service.register (remember_variants): the deletion variants of the name's core and of its
             # aliases' cores (seeded clients have none); none for a core too short for the typo rule.
-            rows["client_variant"].extend({"tenant": TENANT, "variant": v, "client_id": cid}
-                                          for v in sorted(name_variants((identity.name, *identity.aliases))))
+            rows["client_variant"].extend({"tenant": TENANT, "variant": v, "client_id": cid, "core": core,
+                                           "qualifier": qualifier}
+                                          for v, (core, qualifier) in sorted(variant_rows(identity).items()))
             lead = {
                 "tenant": TENANT, "client_id": cid, "team_id": me.team_id, "owner_id": me.id, "stage": FIRST_STAGE,
                 "source": "self", "registered_at": at, "assigned_at": at, "last_activity_at": at,

@@ -199,7 +199,7 @@ def seed(service: Service, names: Names, n: int, batch: int, rng: random.Random)
                     core=identity.name.core, region=identity.name.region, aliases=[],
                     credit_code=identity.credit_code, phone=identity.phone, domain=identity.domain,
                     industry=None, contact=None, created_by=me.id, created_at=registered), identity.keys)
-                remember_variants(repos, TENANT, client.id, (identity.name,))  # as Service.register
+                remember_variants(repos, TENANT, client.id, identity)  # as Service.register
                 lead = repos.leads.add(Lead(
                     tenant=TENANT, client_id=client.id, team_id=me.team_id, owner_id=me.id, stage=FIRST_STAGE,
                     source="self", registered_at=registered, last_activity_at=registered,

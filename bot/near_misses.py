@@ -18,6 +18,7 @@ from bot.rules.fuzzy import (
     possible_duplicates,
     variants,
 )
+from bot.rules.identity import Identity, KeyKind
 from bot.rules.known import KnownNames
 from bot.rules.names import NormalizedName
 from store.repos import Repos, VariantLookup
@@ -64,5 +65,20 @@ def score_near_misses(names: tuple[NormalizedName, ...], candidates: list[CoreCa
     return found
 
 
-def remember_variants(repos: Repos, tenant: str, client_id: int, names: tuple[NormalizedName, ...]) -> None:
-    repos.clients.add_variants(tenant, client_id, name_variants(names))
+def variant_rows(identity: Identity) -> dict[str, tuple[str, str]]:
+    """What a client is stored under in client_variant: each variant of its names' cores (``name_variants``),
+    with the core it is a variant of and that core key's qualifier (a variant two names share: the first's)."""
+    qualifiers: dict[str, str] = {}
+    for key in identity.keys:
+        if key.kind is KeyKind.CORE:
+            qualifiers.setdefault(key.value, key.qualifier)
+    rows: dict[str, tuple[str, str]] = {}
+    for name in (identity.name, *identity.aliases):
+        if name.core in qualifiers:
+            for variant in sorted(variants(name.core, name.bare)):
+                rows.setdefault(variant, (name.core, qualifiers[name.core]))
+    return rows
+
+
+def remember_variants(repos: Repos, tenant: str, client_id: int, identity: Identity) -> None:
+    repos.clients.add_variants(tenant, client_id, variant_rows(identity))

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.near_misses import name_variants
+from bot.near_misses import remember_variants
 from bot.policy import Policy
 from bot.rules.fuzzy import variants
 from bot.rules.identity import Identity, IdentityProblem, KeyKind, build_identity
@@ -97,8 +97,9 @@ def _rekey_page(repos: Repos, tenant: str, clients: list[Client], policy: Policy
             identity, wanted = client_identity(client, policy, known)
         except IdentityProblem as problem:  # today's rules cannot read the name: it keeps the keys it had
             report.unreadable.append((client.id, problem.code))
-            repos.clients.add_variants(tenant, client.id, frozenset().union(
-                *(variants(value) for kind, value, _ in stored[client.id] if kind == KeyKind.CORE.value)))
+            repos.clients.add_variants(tenant, client.id, {
+                v: (value, qualifier) for kind, value, qualifier in sorted(stored[client.id])
+                if kind == KeyKind.CORE.value for v in variants(value)})
             continue
         old = stored[client.id]
         if wanted != old:
@@ -112,7 +113,7 @@ def _rekey_page(repos: Repos, tenant: str, clients: list[Client], policy: Policy
                         holders.add(holder)
                         report.shared.append((client.id, holder, key[1]))
         client.name_body, client.core = identity.name.body, identity.name.core
-        repos.clients.add_variants(tenant, client.id, name_variants((identity.name, *identity.aliases)))
+        remember_variants(repos, tenant, client.id, identity)
 
 
 def rekey_if_rules_changed(db: Database, policy: Policy, known: KnownNames, *,

@@ -215,7 +215,7 @@ class Service:
                 region=identity.name.region or cmd.region, aliases=list(cmd.aliases),
                 credit_code=identity.credit_code, phone=identity.phone, domain=identity.domain,
                 industry=cmd.industry, contact=cmd.contact, created_by=me.id, created_at=now), identity.keys)
-            remember_variants(repos, tenant, client.id, names)
+            remember_variants(repos, tenant, client.id, identity)
             lead = repos.leads.add(Lead(
                 tenant=tenant, client_id=client.id, team_id=me.team_id, owner_id=me.id, stage=FIRST_STAGE,
                 source="self", registered_at=now, assigned_at=now, last_activity_at=now,

@@ -46,6 +46,50 @@ def rekey_variants(marks: tuple[str, ...], keys_of) -> None:
         op.bulk_insert(table, batch)
 
 
+def rebuild_variants() -> None:
+    """For migrations: every client's variants written again from its core keys, each row with its core
+    and that key's qualifier. A core whose name key is the core itself with no place was typed bare and
+    gets its short form too (``bot.rules.fuzzy.variants``); ``db upgrade``'s re-key writes them exactly."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    from bot.rules.fuzzy import variants
+
+    op.execute(sa.text("DELETE FROM client_variant"))
+    table = sa.table('client_variant', sa.column('tenant'), sa.column('variant'), sa.column('client_id'),
+                     sa.column('core'), sa.column('qualifier'))
+    rows = op.get_bind().execute(sa.text("SELECT tenant, client_id, kind, value, qualifier FROM client_key"
+                                         " WHERE kind IN ('core', 'name') ORDER BY tenant, client_id, kind"))
+    batch: list[dict] = []
+
+    def flush(tenant, client_id, names, cores) -> None:
+        found: dict[str, tuple[str, str]] = {}
+        for core, qualifier in cores:
+            bare = names.get(core) == "" and qualifier.split("|", 1)[0] == ""
+            for variant in sorted(variants(core, bare)):
+                found.setdefault(variant, (core, qualifier))
+        batch.extend({"tenant": tenant, "variant": v, "client_id": client_id, "core": c, "qualifier": q}
+                     for v, (c, q) in found.items())
+
+    client, names, cores = None, {}, []
+    for tenant, client_id, kind, value, qualifier in rows.fetchall():
+        if (tenant, client_id) != client:
+            if client is not None:
+                flush(*client, names, cores)
+            client, names, cores = (tenant, client_id), {}, []
+        if kind == "name":
+            names[value] = qualifier
+        else:
+            cores.append((value, qualifier))
+        if len(batch) >= 10_000:
+            op.bulk_insert(table, batch)
+            batch.clear()
+    if client is not None:
+        flush(*client, names, cores)
+    if batch:
+        op.bulk_insert(table, batch)
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 

@@ -263,7 +263,10 @@ class InboundEvent(Base):
 
 
 class ClientVariant(Base):
-    """Typo candidates: each long core of a client and every one-character deletion of it."""
+    """Near-miss candidates: each client under the variants of its cores (``bot.rules.fuzzy.variants``),
+    with the core and its key's qualifier, so that a lookup reads its candidates from these rows alone
+    (one index range per variant; not one seek per candidate into client_key). On PostgreSQL the primary
+    key's index includes core and qualifier (migration 0011); SQLite keeps the rows in the key's order."""
 
     __tablename__ = "client_variant"
     __table_args__ = ({"sqlite_with_rowid": False},)
@@ -271,6 +274,8 @@ class ClientVariant(Base):
     tenant: Mapped[str] = mapped_column(String(80), primary_key=True)
     variant: Mapped[str] = mapped_column(String(200), primary_key=True)
     client_id: Mapped[int] = mapped_column(Id, ForeignKey("client.id"), primary_key=True)
+    core: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    qualifier: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class StageChange(Base):

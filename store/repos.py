@@ -243,8 +243,10 @@ class Clients:
 
     # -- near-miss candidates (the deletion-variant table) ------------------------------------
 
-    def add_variants(self, tenant: str, client_id: int, variants: Iterable[str]) -> None:
-        rows = [{"tenant": tenant, "variant": v, "client_id": client_id} for v in sorted(set(variants))]
+    def add_variants(self, tenant: str, client_id: int, variants: dict[str, tuple[str, str]]) -> None:
+        """``variants``: variant → (the core it is a variant of, that core key's qualifier)."""
+        rows = [{"tenant": tenant, "variant": v, "client_id": client_id, "core": core, "qualifier": qualifier}
+                for v, (core, qualifier) in sorted(variants.items())]
         if rows:
             self.s.execute(ClientVariant.__table__.insert(), rows)
 

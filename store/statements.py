@@ -21,35 +21,29 @@ MEMBER_VIEW = (select(Member.id, Member.tenant, Member.platform, Member.user_id,
 KEY_VALUE_IN = and_(ClientKey.tenant == bindparam("tenant"), ClientKey.value.in_(bindparam("values", expanding=True)))
 KEY_HITS = select(ClientKey.client_id, ClientKey.kind, ClientKey.value, ClientKey.qualifier).where(KEY_VALUE_IN)
 
-# Built once (statement building and cache-keying cost more than running them): the clients sharing a
-# variant with the query, after a client id (0: all), and their core keys. Deletion variants (typos) and
-# marked ones (sound keys, short starts, spellings) are capped apart, so that a crowded mark never cuts
-# the typo candidates off.
-def _variant_ids(variants: str, limit: str):
-    return (select(ClientVariant.client_id)
-            .where(ClientVariant.tenant == bindparam("tenant"),
-                   ClientVariant.variant.in_(bindparam(variants, expanding=True)),
-                   ClientVariant.client_id > bindparam("after"))
-            .distinct().order_by(ClientVariant.client_id).limit(bindparam(limit)))
-
-
 CORE_KIND = KeyKind.CORE.value
-VARIANT_IDS = _variant_ids("variants", "limit")
-MARKED_IDS = _variant_ids("marked", "marked_limit")
 KEY_COLUMNS = (ClientKey.client_id, ClientKey.tenant, ClientKey.kind, ClientKey.value, ClientKey.qualifier)
 
 
-def _candidates(near: int, ids):
-    # The core keys of the clients found, from ix_client_key_client_id (client_id, kind, …) alone; the
-    # tenant is checked in Python.
-    return select(literal(near).label("near"), *KEY_COLUMNS).where(
-        ClientKey.client_id.in_(select(ids.subquery().c.client_id)), ClientKey.kind == literal(CORE_KIND))
+# Built once (statement building and cache-keying cost more than running them): the clients sharing a
+# variant with the query, after a client id (0: all), with the core each is stored under and its key's
+# qualifier, read from client_variant alone (one index range per variant). Deletion variants (typos) and
+# marked ones (sound keys, short starts, spellings) are capped apart, so that a crowded mark never cuts
+# the typo candidates off. Rows are shaped as the core keys (client_id, tenant, kind, value, qualifier).
+def _candidates(near: int, variants: str, limit: str):
+    found = (select(ClientVariant.client_id, ClientVariant.tenant, ClientVariant.core, ClientVariant.qualifier)
+             .where(ClientVariant.tenant == bindparam("tenant"),
+                    ClientVariant.variant.in_(bindparam(variants, expanding=True)),
+                    ClientVariant.client_id > bindparam("after"))
+             .distinct().order_by(ClientVariant.client_id).limit(bindparam(limit)).subquery())
+    return select(literal(near).label("near"), found.c.client_id, found.c.tenant, literal(CORE_KIND).label("kind"),
+                  found.c.core.label("value"), found.c.qualifier)
 
 
-NEAR_CANDIDATES = union_all(_candidates(1, VARIANT_IDS), _candidates(2, MARKED_IDS))
+NEAR_CANDIDATES = union_all(_candidates(1, "variants", "limit"), _candidates(2, "marked", "marked_limit"))
 # check's whole lookup in one round trip: the exact key hits, then the near-miss candidates' core keys.
 LOOKUP = union_all(select(literal(0).label("near"), *KEY_COLUMNS).where(KEY_VALUE_IN),
-                   _candidates(1, VARIANT_IDS), _candidates(2, MARKED_IDS))
+                   _candidates(1, "variants", "limit"), _candidates(2, "marked", "marked_limit"))
 
 OWNER = aliased(Member, name="owner")
 MATCH_ROWS = (select(Client.id.label("client_id"), Client.name, Lead.owner_id, OWNER.display_name, OWNER.user_id,
