@@ -28,6 +28,9 @@ from store.repos import Repos
 from store.uow import UnitOfWork
 
 RULES = Path(__file__).with_name("rules")
+# The modules the stored keys and variants are written by (not the pipeline's or the SLA's rules).
+NAME_RULES = ("names.py", "names_latin.py", "name_types.py", "regions.py", "slips.py", "wordlists.py",
+              "fuzzy.py", "identity.py", "known.py")
 FINGERPRINT_KEY = "name_rules"
 BATCH = 2000
 
@@ -35,7 +38,7 @@ BATCH = 2000
 def fingerprint(known_names_path: str) -> str:
     """What the stored keys depend on: the rules' source and the list of known names."""
     digest = hashlib.sha256()
-    for path in sorted(RULES.glob("*.py")):
+    for path in sorted(RULES / name for name in NAME_RULES):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     if known_names_path:
         from bot.known_names import ROOT

@@ -72,3 +72,13 @@ class TestRekey:
             uow.commit()
         again = rekey_if_rules_changed(db, policy, known)
         assert again is not None and (again.clients, again.changed) == (1, 0)
+
+
+def test_the_fingerprint_follows_the_list_of_known_names_and_the_name_rules(tmp_path):
+    from bot.rekey import NAME_RULES, RULES, fingerprint
+
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text('{"id": "meituan", "names": ["美团"]}\n', encoding="utf-8")
+    b.write_text('{"id": "meituan", "names": ["美团", "Meituan"]}\n', encoding="utf-8")
+    assert fingerprint(str(a)) == fingerprint(str(a)) != fingerprint(str(b)) != fingerprint("")
+    assert "names.py" in NAME_RULES and "sla.py" not in NAME_RULES and (RULES / "sla.py").exists()
