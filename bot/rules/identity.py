@@ -110,7 +110,9 @@ def normalize_credit_code(raw: str) -> str:
 
 
 def looks_like_credit_code(text: str) -> bool:
-    return bool(re.fullmatch(r"[0-9A-Za-z]{18}", text.strip()))
+    """18 characters with the administrative division code (six digits) in places 3–8: an 18-letter word
+    (ForgeZephyrGravity) is a name."""
+    return bool(re.fullmatch(r"[0-9A-Za-z]{2}[0-9]{6}[0-9A-Za-z]{10}", text.strip()))
 
 
 def normalize_phone(raw: str, policy: IdentityPolicy) -> str:

@@ -127,7 +127,7 @@ class TestKilledDeliverers:
     def test_t7_killed_after_the_claim_commit_before_the_api_call_is_sent_once_after_the_lease(
             self, db: Database, fake: FakeSlackAPI, spawn):
         enqueue(db, [("t7:1", "CALERT")])
-        lease = 4.0  # long enough for the standby to start while the first one still holds the row
+        lease = 8.0  # long enough for the standby (a new process loading the list of known names) to start
         first = spawn(CRM_TEST_FREEZE_BEFORE_SEND="1", CRM_TEST_LEASE=str(lease))
         assert first.wait_event("frozen")["dedupe_key"] == "t7:1"
         claimed = time.monotonic()  # the claim was committed just before

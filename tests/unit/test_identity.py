@@ -100,6 +100,8 @@ class TestQuery:
         ("91110000802100433B", KeyKind.CREDIT_CODE), ("13800138000", KeyKind.PHONE),
         ("+86 138 0013 8000", KeyKind.PHONE), ("li@bytedance.com", KeyKind.DOMAIN), ("字节跳动", KeyKind.NAME),
         ("Acme 2000", KeyKind.NAME),
+        ("ForgeZephyrGravity", KeyKind.NAME),  # 18 letters, but no division code: a name, not a credit code
+        ("91110000802100433b", KeyKind.CREDIT_CODE),
     ])
     def test_reads_what_the_query_is(self, text, kind):
         assert query_for(text, POLICY).kind == kind
