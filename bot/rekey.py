@@ -71,17 +71,17 @@ def rekey(db: Database, policy: Policy, known: KnownNames, *, batch: int = BATCH
     """Every tenant's clients, ``batch`` at a time, each batch one transaction under the registration lock."""
     report = RekeyReport()
     with UnitOfWork(db) as uow:
-        tenants = uow.repos.clients.tenants()
+        tenants = uow.repos.rekeying.tenants()
     for tenant in tenants:
         with UnitOfWork(db, write=True) as uow:
             uow.lock_registration(tenant)
-            uow.repos.clients.drop_variants(tenant)
+            uow.repos.rekeying.drop_variants(tenant)
             uow.commit()
         after = 0
         while True:
             with UnitOfWork(db, write=True) as uow:
                 uow.lock_registration(tenant)
-                clients = uow.repos.clients.page(tenant, after, batch)
+                clients = uow.repos.rekeying.page(tenant, after, batch)
                 if not clients:
                     break
                 _rekey_page(uow.repos, tenant, clients, policy, known, report)
@@ -93,7 +93,7 @@ def rekey(db: Database, policy: Policy, known: KnownNames, *, batch: int = BATCH
 
 def _rekey_page(repos: Repos, tenant: str, clients: list[Client], policy: Policy, known: KnownNames,
                 report: RekeyReport) -> None:
-    stored = repos.clients.stored_keys(tenant, [c.id for c in clients])
+    stored = repos.rekeying.stored_keys(tenant, [c.id for c in clients])
     for client in clients:
         report.clients += 1
         try:
@@ -107,11 +107,11 @@ def _rekey_page(repos: Repos, tenant: str, clients: list[Client], policy: Policy
         old = stored[client.id]
         if wanted != old:
             report.changed += 1
-            repos.clients.drop_keys(tenant, client.id, old - wanted)
+            repos.rekeying.drop_keys(tenant, client.id, old - wanted)
             holders = set()
             for key in sorted(wanted - old):
-                if not repos.clients.add_key(tenant, client.id, key):
-                    holder = repos.clients.key_owner(tenant, key)
+                if not repos.rekeying.add_key(tenant, client.id, key):
+                    holder = repos.rekeying.key_owner(tenant, key)
                     if holder not in holders:  # one line per pair of clients
                         holders.add(holder)
                         report.shared.append((client.id, holder, key[1]))

@@ -16,9 +16,10 @@ from bot.rules.fuzzy import CoreCandidate
 from bot.rules.identity import IdentityKey, KeyKind, split_core_qualifier, split_places
 from bot.rules.registration import Holding, KeyHit
 from store import statements as q
-from store.models import Activity, AppSetting, AuditEvent, Client, ClientKey, ClientVariant, Lead, Member, Outbox, Team
+from store.models import Activity, AuditEvent, Client, ClientKey, ClientVariant, Lead, Member, Outbox, Team
 from store.repos_alerts import Alerts, Jobs
 from store.repos_pipeline import Pipeline
+from store.repos_rekey import Rekeying, Settings
 
 
 def insert_ignore(session: Session, model: type, values: dict[str, Any], conflict: Sequence[str]) -> bool:
@@ -198,46 +199,6 @@ class Clients:
         rows = self.s.scalars(select(Client).where(Client.tenant == tenant, Client.id.in_(ids)))
         return {c.id: c for c in rows}
 
-    def tenants(self) -> list[str]:
-        return list(self.s.scalars(select(Client.tenant).distinct().order_by(Client.tenant)))
-
-    def page(self, tenant: str, after_id: int, limit: int) -> list[Client]:
-        """Clients in id order after ``after_id``: the rekey's batches."""
-        return list(self.s.scalars(select(Client).where(Client.tenant == tenant, Client.id > after_id)
-                                   .order_by(Client.id).limit(limit)))
-
-    def stored_keys(self, tenant: str, ids: Iterable[int]) -> dict[int, set[tuple[str, str, str]]]:
-        """Each client's identity keys as (kind, value, qualifier)."""
-        out: dict[int, set[tuple[str, str, str]]] = {cid: set() for cid in ids}
-        rows = self.s.execute(select(ClientKey.client_id, ClientKey.kind, ClientKey.value, ClientKey.qualifier)
-                              .where(ClientKey.tenant == tenant, ClientKey.client_id.in_(list(out))))
-        for cid, kind, value, qualifier in rows:
-            out[cid].add((kind, value, qualifier))
-        return out
-
-    def key_owner(self, tenant: str, key: tuple[str, str, str]) -> int | None:
-        kind, value, qualifier = key
-        return self.s.scalar(select(ClientKey.client_id).where(
-            ClientKey.tenant == tenant, ClientKey.kind == kind, ClientKey.value == value,
-            ClientKey.qualifier == qualifier))
-
-    def drop_keys(self, tenant: str, client_id: int, keys: Iterable[tuple[str, str, str]]) -> None:
-        for kind, value, qualifier in keys:
-            self.s.execute(ClientKey.__table__.delete().where(
-                ClientKey.tenant == tenant, ClientKey.client_id == client_id, ClientKey.kind == kind,
-                ClientKey.value == value, ClientKey.qualifier == qualifier))
-
-    def add_key(self, tenant: str, client_id: int, key: tuple[str, str, str]) -> bool:
-        """Insert one key unless another client holds it; True when inserted."""
-        kind, value, qualifier = key
-        return insert_ignore(self.s, ClientKey, {"tenant": tenant, "client_id": client_id, "kind": kind,
-                                                 "value": value, "qualifier": qualifier},
-                             ("tenant", "kind", "value", "qualifier"))
-
-    def drop_variants(self, tenant: str) -> None:
-        """Every variant of the tenant's clients (the rekey writes them all again)."""
-        self.s.execute(ClientVariant.__table__.delete().where(ClientVariant.tenant == tenant))
-
     def count(self, tenant: str) -> int:
         return self.s.scalar(select(func.count()).select_from(Client).where(Client.tenant == tenant)) or 0
 
@@ -408,27 +369,10 @@ class OutboxRepo:
         return list(self.s.scalars(stmt))
 
 
-class Settings:
-    """app_setting: a few named values the application keeps about its database."""
-
-    def __init__(self, session: Session) -> None:
-        self.s = session
-
-    def get(self, key: str) -> str | None:
-        return self.s.scalar(select(AppSetting.value).where(AppSetting.key == key))
-
-    def put(self, key: str, value: str) -> None:
-        row = self.s.get(AppSetting, key)
-        if row is None:
-            self.s.add(AppSetting(key=key, value=value))
-        else:
-            row.value = value
-        self.s.flush()
-
-
 class Repos:
     def __init__(self, session: Session) -> None:
         self.settings = Settings(session)
+        self.rekeying = Rekeying(session)
         self.teams = Teams(session)
         self.members = Members(session)
         self.clients = Clients(session)
