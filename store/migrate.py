@@ -20,6 +20,30 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+def _insert_in_batches(table, rows, size: int = 10_000) -> None:
+    """For migrations: bulk-insert ``rows`` (an iterable of dicts), ``size`` at a time."""
+    from itertools import islice
+
+    from alembic import op
+
+    rows = iter(rows)
+    while batch := list(islice(rows, size)):
+        op.bulk_insert(table, batch)
+
+
+def _core_keys_by_client(kinds: str):
+    """(tenant, client_id) → its keys of ``kinds`` as (kind, value, qualifier), client by client."""
+    from itertools import groupby
+
+    import sqlalchemy as sa
+    from alembic import op
+
+    rows = op.get_bind().execute(sa.text(f"SELECT tenant, client_id, kind, value, qualifier FROM client_key"
+                                         f" WHERE kind IN ({kinds}) ORDER BY tenant, client_id, kind")).fetchall()
+    for client, keys in groupby(rows, key=lambda row: (row[0], row[1])):
+        yield client, [tuple(row[2:]) for row in keys]
+
+
 def rekey_variants(marks: tuple[str, ...], keys_of) -> None:
     """For migrations: replace every client's variants marked with one of ``marks`` (sound keys ~, spellings
     % @, sorted characters & …) by ``keys_of(core)`` of its core keys."""
@@ -30,20 +54,11 @@ def rekey_variants(marks: tuple[str, ...], keys_of) -> None:
     for mark in marks:
         # substr, not LIKE: % is a mark here, and a wildcard there.
         op.execute(sa.text("DELETE FROM client_variant WHERE substr(variant, 1, 1) = :mark").bindparams(mark=mark))
-    rows = op.get_bind().execute(sa.text("SELECT DISTINCT tenant, client_id, value FROM client_key"
-                                         " WHERE kind = 'core' ORDER BY tenant, client_id"))
-    batch, client, seen = [], None, set()  # a client's aliases may share a key: each once
-    for tenant, client_id, core in rows.fetchall():
-        if (tenant, client_id) != client:
-            client, seen = (tenant, client_id), set()
-        for key in set(keys_of(core)) - seen:
-            seen.add(key)
-            batch.append({"tenant": tenant, "variant": key, "client_id": client_id})
-        if len(batch) >= 10_000:
-            op.bulk_insert(table, batch)
-            batch = []
-    if batch:
-        op.bulk_insert(table, batch)
+    _insert_in_batches(table, (
+        {"tenant": tenant, "variant": key, "client_id": client_id}
+        for (tenant, client_id), keys in _core_keys_by_client("'core'")
+        # a client's aliases may share a key: each once
+        for key in sorted(set().union(*(keys_of(value) for _, value, _ in keys)))))
 
 
 def rebuild_variants() -> None:
@@ -58,36 +73,20 @@ def rebuild_variants() -> None:
     op.execute(sa.text("DELETE FROM client_variant"))
     table = sa.table('client_variant', sa.column('tenant'), sa.column('variant'), sa.column('client_id'),
                      sa.column('core'), sa.column('qualifier'))
-    rows = op.get_bind().execute(sa.text("SELECT tenant, client_id, kind, value, qualifier FROM client_key"
-                                         " WHERE kind IN ('core', 'name') ORDER BY tenant, client_id, kind"))
-    batch: list[dict] = []
 
-    def flush(tenant, client_id, names, cores) -> None:
+    def rows_of(tenant: str, client_id: int, keys: list[tuple[str, str, str]]):
+        names = {value: qualifier for kind, value, qualifier in keys if kind == "name"}
         found: dict[str, tuple[str, str]] = {}
-        for core, qualifier in cores:
-            bare = names.get(core) == "" and qualifier.split("|", 1)[0] == ""
-            for variant in sorted(variants(core, bare)):
-                found.setdefault(variant, (core, qualifier))
-        batch.extend({"tenant": tenant, "variant": v, "client_id": client_id, "core": c, "qualifier": q}
-                     for v, (c, q) in found.items())
+        for kind, core, qualifier in keys:
+            if kind == "core":
+                bare = names.get(core) == "" and qualifier.split("|", 1)[0] == ""
+                for variant in sorted(variants(core, bare)):
+                    found.setdefault(variant, (core, qualifier))
+        return ({"tenant": tenant, "variant": v, "client_id": client_id, "core": c, "qualifier": q}
+                for v, (c, q) in found.items())
 
-    client, names, cores = None, {}, []
-    for tenant, client_id, kind, value, qualifier in rows.fetchall():
-        if (tenant, client_id) != client:
-            if client is not None:
-                flush(*client, names, cores)
-            client, names, cores = (tenant, client_id), {}, []
-        if kind == "name":
-            names[value] = qualifier
-        else:
-            cores.append((value, qualifier))
-        if len(batch) >= 10_000:
-            op.bulk_insert(table, batch)
-            batch.clear()
-    if client is not None:
-        flush(*client, names, cores)
-    if batch:
-        op.bulk_insert(table, batch)
+    _insert_in_batches(table, (row for client, keys in _core_keys_by_client("'core', 'name'")
+                               for row in rows_of(*client, keys)))
 
 
 def upgrade(url: str, revision: str = "head") -> None:
