@@ -49,7 +49,7 @@ from bot.rules.registration import (
 )
 from store.db import Database
 from store.models import Activity, Client, Lead
-from store.repos import Leads, MemberView, Repos
+from store.repos import Leads, MatchRow, MemberView, Repos
 from store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -276,20 +276,23 @@ class Service:
 
     def _check(self, repos: Repos, me: MemberView, query, cmd: Check) -> Result:
         names = (query.name,) if query.name is not None else ()
-        hits, candidates = repos.clients.lookup(me.tenant, (*query.keys, *query.related), near_lookup(names))
+        hits, candidates, rows = repos.clients.lookup(me.tenant, (*query.keys, *query.related), near_lookup(names))
         matches = match_clients(query.keys, hits)
         matches = {**matches, **near_misses(score_near_misses(names, candidates, self.known), matches),
                    **known_matches(query.related, hits, matches)}
-        views = self._match_views(repos, self.shown_matches, me.tenant, matches)
+        views = self._match_views(repos, self.shown_matches, me.tenant, matches, rows)
         kind = "found" if views else "not_found"
         return Result(True, kind, f"check.{'found' if views else 'none'}",
                       {"query": cmd.query.strip(), "count": len(matches)}, tuple(views), me.locale, me.timezone)
 
     @staticmethod
-    def _match_views(repos: Repos, limit: int, tenant: str, matches: dict[int, Evidence]) -> list[MatchView]:
-        """The ``limit`` strongest matches, with their owners; only theirs are read."""
+    def _match_views(repos: Repos, limit: int, tenant: str, matches: dict[int, Evidence],
+                     rows: dict[int, MatchRow] | None = None) -> list[MatchView]:
+        """The ``limit`` strongest matches, with their owners; only theirs are read, and only those not in
+        ``rows`` already (check's lookup brings the key hits' rows)."""
         shown = sorted(matches.items(), key=lambda item: (-SCORES[item[1].kind], item[0]))[:limit]
-        rows = repos.clients.match_rows(tenant, [cid for cid, _ in shown])
+        rows = dict(rows or {})
+        rows.update(repos.clients.match_rows(tenant, [cid for cid, _ in shown if cid not in rows]))
         return [MatchView(client_id=cid, name=rows[cid].name, owner=rows[cid].owner,
                           owner_user_id=rows[cid].owner_user_id, stage=rows[cid].stage,
                           protected_until=rows[cid].protected_until, score=SCORES[evidence.kind],

@@ -172,16 +172,17 @@ class Clients:
         return _key_hits(rows, wanted)
 
     def lookup(self, tenant: str, keys: Iterable[IdentityKey],
-               near: VariantLookup) -> tuple[list[KeyHit], list[CoreCandidate]]:
-        """``key_hits`` and ``near_candidates`` in one statement (check's one round trip for clients)."""
-        keys = tuple(keys)
-        if not near:
-            return self.key_hits(tenant, keys), []
+               near: VariantLookup) -> tuple[list[KeyHit], list[CoreCandidate], dict[int, MatchRow]]:
+        """``key_hits`` with the hit clients' ``match_rows``, and ``near_candidates``, in one statement
+        (check's one round trip for clients when nothing but key hits is shown)."""
         wanted = {(k.kind.value, k.value) for k in keys}
         rows = self.s.connection().execute(q.LOOKUP, {**near.params(tenant, None),
                                                      "values": sorted({v for _, v in wanted})}).all()
-        hits = _key_hits(((row[1], *row[3:]) for row in rows if not row[0]), wanted)
-        return hits, _core_candidates((row[1:] for row in rows if row[0]), tenant)
+        key_rows = [row for row in rows if not row[0]]
+        hits = _key_hits(((row[1], *row[3:6]) for row in key_rows), wanted)
+        shown = {hit.client_id for hit in hits}
+        matched = {row[1]: MatchRow(row[1], *row[6:]) for row in key_rows if row[1] in shown}
+        return hits, _core_candidates((row[1:6] for row in rows if row[0]), tenant), matched
 
     def add(self, client: Client, keys: Iterable[IdentityKey]) -> Client:
         self.s.add(client)

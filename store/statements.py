@@ -1,9 +1,10 @@
 """Statements the hot paths run, built once: building and cache-keying a statement cost more than
-running it (every command reads its caller; every check runs the lookup and the match rows)."""
+running it (every command reads its caller; every check runs the lookup, and the match rows of any near
+misses it shows)."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, literal, select, union_all
+from sqlalchemy import and_, bindparam, cast, literal, null, select, union_all
 from sqlalchemy.orm import aliased
 
 from bot.rules.identity import KeyKind
@@ -24,6 +25,17 @@ KEY_HITS = select(ClientKey.client_id, ClientKey.kind, ClientKey.value, ClientKe
 CORE_KIND = KeyKind.CORE.value
 KEY_COLUMNS = (ClientKey.client_id, ClientKey.tenant, ClientKey.kind, ClientKey.value, ClientKey.qualifier)
 
+OWNER = aliased(Member, name="owner")
+# A match as the reply shows it: the client, its open lead's owner, stage and protection.
+MATCH_COLUMNS = (Client.name, Lead.owner_id, OWNER.display_name, OWNER.user_id, Lead.stage, Lead.protected_until)
+OPEN_LEAD = and_(Lead.tenant == Client.tenant, Lead.client_id == Client.id, Lead.closed_at.is_(None),
+                 Lead.pooled_at.is_(None))
+MATCH_ROWS = (select(Client.id.label("client_id"), *MATCH_COLUMNS)
+              .outerjoin(Lead, OPEN_LEAD)
+              .outerjoin(OWNER, OWNER.id == Lead.owner_id)
+              .where(Client.tenant == bindparam("tenant"), Client.id.in_(bindparam("ids", expanding=True))))
+NO_MATCH_COLUMNS = tuple(cast(null(), column.type).label(column.key) for column in MATCH_COLUMNS)
+
 
 # Built once (statement building and cache-keying cost more than running them): the clients sharing a
 # variant with the query, after a client id (0: all), with the core each is stored under and its key's
@@ -41,14 +53,12 @@ def _candidates(near: int, variants: str, limit: str):
 
 
 NEAR_CANDIDATES = union_all(_candidates(1, "variants", "limit"), _candidates(2, "marked", "marked_limit"))
-# check's whole lookup in one round trip: the exact key hits, then the near-miss candidates' core keys.
-LOOKUP = union_all(select(literal(0).label("near"), *KEY_COLUMNS).where(KEY_VALUE_IN),
-                   _candidates(1, "variants", "limit"), _candidates(2, "marked", "marked_limit"))
-
-OWNER = aliased(Member, name="owner")
-MATCH_ROWS = (select(Client.id.label("client_id"), Client.name, Lead.owner_id, OWNER.display_name, OWNER.user_id,
-                      Lead.stage, Lead.protected_until)
-               .outerjoin(Lead, and_(Lead.tenant == Client.tenant, Lead.client_id == Client.id,
-                                     Lead.closed_at.is_(None), Lead.pooled_at.is_(None)))
-               .outerjoin(OWNER, OWNER.id == Lead.owner_id)
-               .where(Client.tenant == bindparam("tenant"), Client.id.in_(bindparam("ids", expanding=True))))
+# check's whole lookup in one round trip: the exact key hits with their match rows (most checks show
+# only those, and need no second statement), then the near-miss candidates' core keys.
+KEY_HIT_ROWS = (select(literal(0).label("near"), *KEY_COLUMNS, *MATCH_COLUMNS)
+                .join(Client, and_(Client.tenant == ClientKey.tenant, Client.id == ClientKey.client_id))
+                .outerjoin(Lead, OPEN_LEAD)
+                .outerjoin(OWNER, OWNER.id == Lead.owner_id)
+                .where(KEY_VALUE_IN))
+LOOKUP = union_all(KEY_HIT_ROWS, _candidates(1, "variants", "limit").add_columns(*NO_MATCH_COLUMNS),
+                   _candidates(2, "marked", "marked_limit").add_columns(*NO_MATCH_COLUMNS))

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from bot.commands import Check, Register
 from bot.rules.fuzzy import swap_key
 from bot.rules.identity import build_identity
+from bot.service import FIRST_STAGE
 from store.models import AuditEvent, Client, ClientVariant, Outbox
 from store.uow import UnitOfWork
 from tests.conftest import actor
@@ -105,11 +106,10 @@ class TestPossibleDuplicate:
 class TestCheckRoundTrips:
     """check is typed before every call: one connection, no transaction on PostgreSQL, three statements."""
 
-    def test_check_reads_caller_lookup_and_owners_in_three_statements(self, container, db):
+    @staticmethod
+    def _traced_check(container, db, text: str):
         from sqlalchemy import event
 
-        container.service.execute(actor("U1"), Register("北京字节跳动科技有限公司"))
-        container.service.execute(actor("U2"), Check("腾讯"))  # U2 exists and the policy is synced
         statements: list[str] = []
         checkouts: list[object] = []
         autocommit: list[bool] = []
@@ -124,17 +124,32 @@ class TestCheckRoundTrips:
         event.listen(db.engine, "before_cursor_execute", on_execute)
         event.listen(db.engine.pool, "checkout", on_checkout)
         try:
-            result = container.service.execute(actor("U2"), Check("字节跳东"))
+            result = container.service.execute(actor("U2"), Check(text))
         finally:
             event.remove(db.engine, "before_cursor_execute", on_execute)
             event.remove(db.engine.pool, "checkout", on_checkout)
-        assert result.kind == "found" and [(m.name, m.owner) for m in result.matches] == [
-            ("北京字节跳动科技有限公司", "张三")]
         issued = [s for s in statements if not s.lstrip().upper().startswith(("BEGIN", "ROLLBACK"))]
-        assert len(issued) == 3, issued  # caller; key hits and near-miss candidates; match rows
         assert len(checkouts) == 1
         if not db.is_sqlite:  # autocommit: psycopg sends no BEGIN / ROLLBACK round trips
-            assert autocommit == [True] * 3
+            assert autocommit == [True] * len(statements)
+        return result, issued
+
+    def test_check_reads_caller_lookup_and_owners_in_three_statements(self, container, db):
+        container.service.execute(actor("U1"), Register("北京字节跳动科技有限公司"))
+        container.service.execute(actor("U2"), Check("腾讯"))  # U2 exists and the policy is synced
+        result, issued = self._traced_check(container, db, "字节跳东")
+        assert result.kind == "found" and [(m.name, m.owner) for m in result.matches] == [
+            ("北京字节跳动科技有限公司", "张三")]
+        assert len(issued) == 3, issued  # caller; key hits and near-miss candidates; the typo's match row
+
+    def test_a_check_that_only_hits_keys_reads_their_owners_with_the_lookup(self, container, db):
+        container.service.execute(actor("U1"), Register("北京字节跳动科技有限公司"))
+        container.service.execute(actor("U3"), Register("字节跳动（上海）科技有限公司"))
+        container.service.execute(actor("U2"), Check("腾讯"))
+        result, issued = self._traced_check(container, db, "字节跳动")
+        assert result.kind == "found" and sorted((m.name, m.owner, m.stage) for m in result.matches) == [
+            ("北京字节跳动科技有限公司", "张三", FIRST_STAGE), ("字节跳动（上海）科技有限公司", "U3", FIRST_STAGE)]
+        assert len(issued) == 2, issued  # caller; key hits with their owners, and near-miss candidates
 
 
 class TestShortStarts:
