@@ -44,6 +44,7 @@ from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
 
+from bot.rules.name_types import sectors_overlap
 from bot.rules.regions import regions_compatible
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -263,7 +264,7 @@ def possible_duplicates(query_core: str, query_region: str | None, query_sectors
     for cand in candidates:
         if not regions_compatible(query_region, cand.region or None):
             continue
-        if query_sectors and cand.sectors and query_sectors.isdisjoint(cand.sectors):
+        if not sectors_overlap(query_sectors, cand.sectors):
             continue
         distance = typo_distance(query_core, cand.core)
         if distance is not None:

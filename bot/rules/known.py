@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.rules.name_types import NormalizedName
+from bot.rules.name_types import NormalizedName, sectors_overlap
 from bot.rules.names import normalize_name
 from bot.rules.regions import regions_compatible
 
@@ -50,7 +50,7 @@ class KnownNames:
         if name.body in self.by_body:
             return self.by_body[name.body]
         company, sectors, regions = self.by_core.get(name.core, (None, frozenset(), frozenset()))
-        if company is None or (name.sectors and sectors and name.sectors.isdisjoint(sectors)):
+        if company is None or not sectors_overlap(name.sectors, sectors):
             return None
         if regions and not any(regions_compatible(name.region, r) for r in regions):
             return None

@@ -15,7 +15,7 @@ class NormalizedName:
     core: str                       # industry words stripped too: 字节跳动 ('' if only generic words)
     region: str | None              # the most specific region named: 北京
     industry: tuple[str, ...]       # 科技
-    sectors: frozenset[str]         # {tech}
+    sectors: frozenset[str]         # {tech}; a weak word's sector marked: {education, ?tech} (``_sectors``)
     legal_forms: tuple[str, ...]
     branch: bool
     generic: bool = False           # only industry words or a place: 网络科技有限公司 names no company
@@ -36,11 +36,33 @@ class NormalizedName:
         return (self.region or "") + (f"@{self.branch_region}" if self.branch_region else "")
 
 
+WEAK_MARK = "?"
+
+
 def _sectors(words: tuple[str, ...], table: dict[str, str]) -> frozenset[str]:
-    """The sectors of the strong industry words, or of the weak ones when there is no strong one."""
-    named = {table[w] for w in words if table[w] != "general"}
-    strong = {table[w] for w in words if table[w] != "general" and w not in WEAK_INDUSTRY}
-    return frozenset(strong or named)
+    """The sectors of the industry words, a weak word's marked (``?tech`` of 科技): 教育科技 is
+    {education, ?tech}, 科技 alone {?tech}. Only the strong ones prove two names apart (``sectors_overlap``)."""
+    return frozenset(table[w] if w not in WEAK_INDUSTRY else WEAK_MARK + table[w]
+                     for w in words if table[w] != "general")
+
+
+def sectors_overlap(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two names' sectors let them be one company. Unknown on either side: yes. Strong sectors on
+    both: they must share one (招商银行 / 招商证券 no). A side with weak words only (粉笔蓝天科技) is one
+    company with a name that has the same word among its own (粉笔蓝天教育科技), strong or weak, and
+    not with one that has not (平安科技 / 平安银行)."""
+    if not a or not b:
+        return True
+    a_strong = {s for s in a if not s.startswith(WEAK_MARK)}
+    b_strong = {s for s in b if not s.startswith(WEAK_MARK)}
+    if a_strong and b_strong:
+        return not a_strong.isdisjoint(b_strong)
+    weak, other = (a, b) if not a_strong else (b, a)
+    return any(s.removeprefix(WEAK_MARK) in _plain(other) for s in weak)
+
+
+def _plain(sectors: frozenset[str]) -> set[str]:
+    return {s.removeprefix(WEAK_MARK) for s in sectors}
 
 
 def _generic(body: str, forms: tuple[str, ...], branch: bool) -> NormalizedName:

@@ -9,6 +9,7 @@ from enum import StrEnum
 from bot.policy import ProtectionPolicy
 from bot.rules.fuzzy import NearMiss
 from bot.rules.identity import IdentityKey, KeyKind, qualifier_company, split_core_qualifier, split_places
+from bot.rules.name_types import sectors_overlap
 from bot.rules.regions import regions_compatible
 
 # The strongest evidence first: it is the reason a match reports.
@@ -57,7 +58,7 @@ def key_matches(query: IdentityKey, stored: KeyHit) -> bool:
     q_company, s_company = qualifier_company(query.qualifier), qualifier_company(stored.qualifier)
     if q_company and s_company and q_company != s_company:
         return False  # 万达信息 vs 大连万达集团: the list of known names has them as two companies
-    return not (q_sectors and s_sectors and q_sectors.isdisjoint(s_sectors))  # 招商银行 vs 招商证券
+    return sectors_overlap(q_sectors, s_sectors)  # 招商银行 vs 招商证券
 
 
 def match_clients(keys: tuple[IdentityKey, ...], hits: list[KeyHit]) -> dict[int, Evidence]:

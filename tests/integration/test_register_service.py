@@ -79,6 +79,14 @@ class TestRegister:
         assert container.service.execute(actor("U2"), Register("招商证券")).kind == "registered"
         assert container.service.execute(actor("U2"), Register("中国建设银行")).kind == "registered"
 
+    def test_a_name_with_only_a_weak_industry_word_is_the_one_that_has_the_word_too(self, container):
+        # 科技 says how a company works, not in what: 云帆科技 is 云帆教育科技, not 云帆银行
+        container.service.execute(actor("U1"), Register("北京云帆教育科技有限公司"))
+        result = container.service.execute(actor("U2"), Register("云帆科技"))
+        assert (result.kind, result.matches[0].reason, result.matches[0].reason_value) == ("conflict", "core", "云帆")
+        assert container.service.execute(actor("U2"), Register("云帆银行")).kind == "registered"
+        assert container.service.execute(actor("U3"), Register("云帆贸易")).kind == "registered"
+
     def test_registering_your_own_client_again_says_so(self, container, db):
         container.service.execute(actor("U1"), Register("腾讯科技（深圳）有限公司"))
         result = container.service.execute(actor("U1"), Register("深圳腾讯科技有限公司"))

@@ -76,7 +76,7 @@ class TestBuildIdentity:
             IdentityKey(KeyKind.PHONE, "+8613800138000"),
             IdentityKey(KeyKind.DOMAIN, "bytedance.com"),
             IdentityKey(KeyKind.NAME, "字节跳动科技", "北京"),
-            IdentityKey(KeyKind.CORE, "字节跳动", "北京|tech"),
+            IdentityKey(KeyKind.CORE, "字节跳动", "北京|?tech"),
         )
 
     @pytest.mark.parametrize("name, code", [

@@ -87,7 +87,7 @@ class TestTwoKnownCompanies:
     def test_a_known_names_core_key_names_its_company(self):
         assert self.core_key(build_identity("大连万达集团股份有限公司", POLICY, known=KNOWN)).qualifier == "大连||wanda"
         assert self.core_key(query_for("万达信息", POLICY, KNOWN)).qualifier == "|tech|wonders_info"
-        assert self.core_key(build_identity("万达科技", POLICY, known=KNOWN)).qualifier == "|tech"  # unknown
+        assert self.core_key(build_identity("万达科技", POLICY, known=KNOWN)).qualifier == "|?tech"  # unknown
 
     def test_a_bare_brand_names_no_company(self):
         # A brand may be typed for any company of its group (三一 of 三一重工 and of 三一集团).

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.rules.name_types import sectors_overlap
 from bot.rules.names import (
     fold_accents,
     fold_case,
@@ -151,6 +152,16 @@ class TestRegions:
     def test_regions_compatible(self, a, b, compatible):
         assert regions_compatible(a, b) is compatible
 
+    @pytest.mark.parametrize(("a", "b", "overlap"), [
+        (set(), {"bank"}, True), ({"bank"}, {"bank"}, True), ({"bank"}, {"securities"}, False),
+        ({"?tech"}, {"?tech"}, True), ({"?tech"}, {"tech"}, True), ({"?tech"}, {"education", "?tech"}, True),
+        ({"education", "?tech"}, {"?tech"}, True), ({"?tech"}, {"finance"}, False), ({"?tech"}, {"?trade"}, False),
+        ({"tech"}, {"health", "?tech"}, False), ({"auto", "?investment"}, {"auto"}, True),
+    ])
+    def test_sectors_overlap(self, a, b, overlap):
+        assert sectors_overlap(frozenset(a), frozenset(b)) is overlap
+        assert sectors_overlap(frozenset(b), frozenset(a)) is overlap
+
 
 class TestLegalForms:
     @pytest.mark.parametrize(("raw", "expected"), [
@@ -270,12 +281,12 @@ class TestLatinSteps:
 
 class TestNormalizeName:
     @pytest.mark.parametrize(("raw", "body", "core", "region", "sectors"), [
-        ("北京字节跳动科技有限公司", "字节跳动科技", "字节跳动", "北京", {"tech"}),
-        ("字节跳动（北京）科技有限公司", "字节跳动科技", "字节跳动", "北京", {"tech"}),
+        ("北京字节跳动科技有限公司", "字节跳动科技", "字节跳动", "北京", {"?tech"}),
+        ("字节跳动（北京）科技有限公司", "字节跳动科技", "字节跳动", "北京", {"?tech"}),
         ("字节跳动", "字节跳动", "字节跳动", None, set()),
-        ("騰訊科技（深圳）有限公司", "腾讯科技", "腾讯", "深圳", {"tech"}),
+        ("騰訊科技（深圳）有限公司", "腾讯科技", "腾讯", "深圳", {"?tech"}),
         ("广东省深圳市腾讯计算机系统有限公司", "腾讯计算机系统", "腾讯", "深圳", {"tech"}),
-        ("阿里巴巴（中国）网络技术有限公司", "阿里巴巴网络技术", "阿里巴巴", None, {"tech"}),
+        ("阿里巴巴（中国）网络技术有限公司", "阿里巴巴网络技术", "阿里巴巴", None, {"?tech", "tech"}),
         ("招商银行股份有限公司深圳分行", "招商银行", "招商", None, {"bank"}),
         ("招商证券", "招商证券", "招商", None, {"securities"}),
         ("中国银行", "中国银行", "", None, {"bank"}),  # the scope word is the brand
@@ -283,9 +294,9 @@ class TestNormalizeName:
         ("中国建设银行", "建设银行", "", None, {"bank"}),
         ("中国农业银行股份有限公司", "农业银行", "", None, {"bank"}),
         ("中国农业发展银行", "农业发展银行", "", None, {"bank"}),  # so this is another bank
-        ("平安科技（深圳）有限公司", "平安科技", "平安", "深圳", {"tech"}),  # a weak word alone sets the sector
-        ("阿里健康科技（中国）有限公司", "阿里健康科技", "阿里", None, {"health"}),  # but not beside a strong one
-        ("大众汽车（中国）投资有限公司", "大众汽车投资", "大众", None, {"auto"}),
+        ("平安科技（深圳）有限公司", "平安科技", "平安", "深圳", {"?tech"}),  # a weak word alone: a weak sector
+        ("阿里健康科技（中国）有限公司", "阿里健康科技", "阿里", None, {"?tech", "health"}),  # beside a strong one, marked weak
+        ("大众汽车（中国）投资有限公司", "大众汽车投资", "大众", None, {"?investment", "auto"}),
         ("腾讯云计算（北京）有限责任公司", "腾讯云计算", "腾讯", "北京", {"tech"}),
         ("腾讯云", "腾讯云", "腾讯", None, {"tech"}),
         ("白云", "白云", "白云", None, set()),  # a one-character word never leaves a one-character core
@@ -294,7 +305,7 @@ class TestNormalizeName:
         ("北京控股有限公司", "北京控股", "", None, set()),
         ("中国东方航空股份有限公司", "东方航空", "", None, {"aviation"}),
         ("小米粥餐饮", "小米粥餐饮", "小米粥", None, {"food"}),
-        ("深圳市大疆创新科技有限公司", "大疆创新科技", "大疆", "深圳", {"tech"}),
+        ("深圳市大疆创新科技有限公司", "大疆创新科技", "大疆", "深圳", {"?tech"}),
         ("贵州茅台酒股份有限公司", "茅台酒", "茅台", "贵州", {"food"}),
         ("Apple (Shanghai) Co., Ltd.", "apple", "apple", "上海", set()),
         ("China Mengniu Dairy", "mengniudairy", "mengniu", None, {"food"}),  # China is a scope, as 中国 is
@@ -323,14 +334,14 @@ class TestNormalizeName:
         ("方太厨具", "方太厨具", "方太", None, {"appliance"}),
         ("中兴通迅股份有限公司", "中兴通迅", "中兴", None, {"tech"}),  # common misspellings of the words around
         ("中通快递股分有限公司", "中通快递", "中通", None, {"logistics"}),
-        ("长江存储科技有限责任公司", "长江存储科技", "长江", None, {"tech"}),
+        ("长江存储科技有限责任公司", "长江存储科技", "长江", None, {"?tech", "tech"}),
         ("安徽省亳州市古井贡酒股份有限公司", "古井贡酒", "古井贡", "亳州", {"food"}),  # every prefecture city
         ("九阳股份", "九阳", "九阳", None, set()),  # a stock short name: 股份 is the legal form
         ("北京市顺义区顺鑫农业股份有限公司", "顺鑫农业", "顺鑫", "北京", {"agriculture"}),  # a district goes
-        ("深圳市南山区优必选科技股份有限公司", "优必选科技", "优必选", "深圳", {"tech"}),
-        ("南山区优必选科技", "优必选科技", "优必选", None, {"tech"}),  # not a region of its own
-        ("幸福社区服务中心", "幸福社区服务", "幸福社区", None, {"service"}),  # 社区 is no district
-        ("北京区块链科技有限公司", "区块链科技", "区块链", "北京", {"tech"}),
+        ("深圳市南山区优必选科技股份有限公司", "优必选科技", "优必选", "深圳", {"?tech"}),
+        ("南山区优必选科技", "优必选科技", "优必选", None, {"?tech"}),  # not a region of its own
+        ("幸福社区服务中心", "幸福社区服务", "幸福社区", None, {"?service"}),  # 社区 is no district
+        ("北京区块链科技有限公司", "区块链科技", "区块链", "北京", {"?tech"}),
         ("飞鹤奶粉", "飞鹤奶粉", "飞鹤", None, {"food"}),  # product words reps use as the industry
         ("公牛插座", "公牛插座", "公牛", None, {"industry"}),
         ("安凯客车", "安凯客车", "安凯", None, {"auto"}),
@@ -339,9 +350,9 @@ class TestNormalizeName:
         # legal forms and industry words typed with a slip of the pinyin keyboard or a doubled key
         ("深圳传音控股股份有线公司", "传音", "传音", "深圳", set()),
         ("稳健医疗用平股份有限公司", "稳健医疗用平", "稳健医疗", None, {"consumer"}),  # -ng/-n: 平 for 品
-        ("蓝思科科技", "蓝思科科技", "蓝思", None, {"tech"}),
-        ("字节跳动科技有限限公司", "字节跳动科技", "字节跳动", None, {"tech"}),
-        ("中科科技有限公司", "中科科技", "中科", None, {"tech"}),  # a doubled key never leaves one character
+        ("蓝思科科技", "蓝思科科技", "蓝思", None, {"?tech"}),
+        ("字节跳动科技有限限公司", "字节跳动科技", "字节跳动", None, {"?tech"}),
+        ("中科科技有限公司", "中科科技", "中科", None, {"?tech"}),  # a doubled key never leaves one character
         ("吉团股份有限公司", "吉团", "吉团", None, set()),  # nor is a whole core a slip
         ("三六一度（中国）有限公司", "361度", "361度", None, set()),  # a number read out digit by digit
         ("三一重工", "三一重工", "三一", None, {"industry"}),  # two numerals are a word

@@ -44,6 +44,11 @@ class TestKeyMatches:
         (core("招商", "", "bank"), core("招商", "", "securities"), False),  # brand across sectors
         (core("字节跳动"), core("字节跳动", "北京", "tech"), True),           # short name vs full name
         (core("小米", "", "tech"), core("小米", "", "tech"), True),
+        # a weak word's sector (科技 → ?tech) proves nothing against a name that has the word too
+        (core("粉笔蓝天", "", "?tech"), core("粉笔蓝天", "", "?tech,education"), True),   # 科技 / 教育科技
+        (core("平安", "", "?tech"), core("平安", "", "finance"), False),                  # 平安科技 / 平安银行
+        (core("阿里", "", "tech"), core("阿里", "", "?tech,health"), False),              # 阿里云计算 / 阿里健康科技
+        (core("星河", "", "?tech"), core("星河", "", "?trade"), False),                   # 星河科技 / 星河贸易
         (IdentityKey(KeyKind.PHONE, "+8613800138000"), hit(IdentityKey(KeyKind.PHONE, "+8613800138000")), True),
         # a branch's place after @: two branches in two cities are two clients; a branch and its head office one
         (name("浦东发展银行", "上海@北京"), name("浦东发展银行", "上海@广州"), False),
