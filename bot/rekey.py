@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.near_misses import remember_variants
 from bot.policy import Policy
 from bot.rules.fuzzy import variants
-from bot.rules.identity import Identity, IdentityProblem, KeyKind, build_identity
+from bot.rules.identity import Identity, IdentityProblem, KeyKind, build_identity, domain_key
 from bot.rules.known import KnownNames
 from store.db import Database
 from store.models import Client
@@ -58,11 +58,14 @@ class RekeyReport:
 
 def client_identity(client: Client, policy: Policy, known: KnownNames) -> tuple[Identity, set[tuple[str, str, str]]]:
     """What registering this client would write today: its identity and its keys as (kind, value, qualifier).
-    Its stored credit code, phone and domain are already normalized and kept as they are."""
+    Its stored credit code, phone and domain are already normalized; the domain key takes the name's
+    places and core today (``identity.domain_key``)."""
     identity = build_identity(client.name, policy.identity, known=known, aliases=tuple(client.aliases or ()))
     keys = {(kind.value, value, "") for kind, value in ((KeyKind.CREDIT_CODE, client.credit_code),
-                                                        (KeyKind.PHONE, client.phone),
-                                                        (KeyKind.DOMAIN, client.domain)) if value}
+                                                        (KeyKind.PHONE, client.phone)) if value}
+    if client.domain:
+        domain = domain_key(client.domain, identity.name)
+        keys.add((domain.kind.value, domain.value, domain.qualifier))
     return identity, keys | {(k.kind.value, k.value, k.qualifier) for k in identity.keys}
 
 
@@ -110,11 +113,10 @@ def _rekey_page(repos: Repos, tenant: str, clients: list[Client], policy: Policy
             repos.rekeying.drop_keys(tenant, client.id, old - wanted)
             holders = set()
             for key in sorted(wanted - old):
-                if not repos.rekeying.add_key(tenant, client.id, key):
-                    holder = repos.rekeying.key_owner(tenant, key)
-                    if holder not in holders:  # one line per pair of clients
-                        holders.add(holder)
-                        report.shared.append((client.id, holder, key[1]))
+                holder = repos.rekeying.add_key(tenant, client.id, key)
+                if holder is not None and holder not in holders:  # one line per pair of clients
+                    holders.add(holder)
+                    report.shared.append((client.id, holder, key[1]))
         client.name_body, client.core = identity.name.body, identity.name.core
         remember_variants(repos, tenant, client.id, identity)
 

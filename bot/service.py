@@ -46,6 +46,7 @@ from bot.rules.registration import (
     known_matches,
     match_clients,
     near_misses,
+    other_bodies,
 )
 from store.db import Database
 from store.models import Activity, Client, Lead
@@ -57,6 +58,7 @@ log = logging.getLogger(__name__)
 SCORES = {KeyKind.CREDIT_CODE: 100, KeyKind.PHONE: 100, KeyKind.DOMAIN: 95, KeyKind.NAME: 100, KeyKind.CORE: 90,
           KeyKind.KNOWN: 85, KeyKind.TYPO: 80, KeyKind.PINYIN: 75, KeyKind.PREFIX: 70}
 FIRST_STAGE = "lead"
+MAX_REMEMBERED_MEMBERS = 100_000  # a view is a few hundred bytes; a tenant has hundreds of members, not millions
 # Matches listed in a reply, the strongest first; the reply counts the rest. A bare short name (海康) can
 # start hundreds of registered names: listing them all would bury the reply and read every one's owner.
 MAX_SHOWN_MATCHES = 10
@@ -83,6 +85,9 @@ class Service:
         self.alerts = AlertCommands(db, policy, clock)
         self._synced: set[tuple[str, str]] = set()
         self._sync_lock = threading.Lock()
+        # Members as read once by this process: a member row is written once, and what its view shows beyond
+        # that (team, role, manager) comes from the policy this process synced, so it cannot change under it.
+        self._members: dict[tuple[str, str, str], MemberView] = {}
 
     # -- entry point -------------------------------------------------------------------------
 
@@ -130,15 +135,22 @@ class Service:
         with self._sync_lock:
             self._synced.add((actor.tenant, actor.platform))
         with UnitOfWork(self.db) as uow:
-            found = uow.repos.members.view(actor.tenant, actor.platform, actor.user_id)
+            found = self._known_member(uow.repos, actor)
         assert found is not None
         return found
 
     def _known_member(self, repos: Repos, actor: Actor) -> MemberView | None:
-        """The caller, when it exists and this process has synced the policy for its tenant."""
+        """The caller, when it exists and this process has synced the policy for its tenant; read from the
+        database once per process (every command reads its caller: check is typed before every call)."""
         if (actor.tenant, actor.platform) not in self._synced:
             return None
-        return repos.members.view(actor.tenant, actor.platform, actor.user_id)
+        key = (actor.tenant, actor.platform, actor.user_id)
+        found = self._members.get(key)
+        if found is None:
+            found = repos.members.view(*key)
+            if found is not None and len(self._members) < MAX_REMEMBERED_MEMBERS:
+                self._members[key] = found
+        return found
 
     def _sync_policy(self, repos: Repos, actor: Actor, now) -> None:
         """Teams and configured members of app.yaml, for this tenant (idempotent)."""
@@ -190,6 +202,12 @@ class Service:
             # Clients registered since the retrieval above are checked here, under the lock.
             late = find_near_misses(repos, tenant, names, self.known, after_client_id=seen_up_to)
             possible = {**near_misses({**near, **late}, matches), **known_matches(identity.related, hits, matches)}
+            if identity.credit_code and (matches or possible):
+                found = repos.clients.by_ids(tenant, [*matches, *possible]).values()
+                stored = {c.id: (c.credit_code, c.name) for c in found}
+                apart = other_bodies(identity.credit_code, identity.name.branch, stored)
+                matches = {cid: e for cid, e in matches.items() if cid not in apart}
+                possible = {cid: e for cid, e in possible.items() if cid not in apart}
             leads = repos.leads.open_for_clients(tenant, [*matches, *possible])
             justified = bool(cmd.justification and cmd.justification.strip())
             decision = decide_registration(me.id, matches, Leads.holdings(leads), self.policy.protection, now,

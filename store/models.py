@@ -107,11 +107,13 @@ class Client(Base):
 
 
 class ClientKey(Base):
-    """One identity key of a client; the unique key is the last line of defence against a race."""
+    """One identity key of a client. Two legal bodies (two credit codes) may share a name, phone or domain
+    key; a credit code is one client's alone, the last line of defence against a race."""
 
     __tablename__ = "client_key"
     __table_args__ = (
-        UniqueConstraint("tenant", "kind", "value", "qualifier", name="uq_client_key_identity"),
+        Index("uq_client_key_credit_code", "tenant", "value", unique=True,
+              sqlite_where=text("kind = 'credit_code'"), postgresql_where=text("kind = 'credit_code'")),
         # Covering: check's key hits and near-miss candidates read these indexes, not the table.
         Index("ix_client_key_lookup", "tenant", "value", "kind", "qualifier", "client_id"),
         Index("ix_client_key_client_id", "client_id", "kind", "tenant", "value", "qualifier"),

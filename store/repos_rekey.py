@@ -62,14 +62,13 @@ class Rekeying:
                 ClientKey.tenant == tenant, ClientKey.client_id == client_id, ClientKey.kind == kind,
                 ClientKey.value == value, ClientKey.qualifier == qualifier))
 
-    def add_key(self, tenant: str, client_id: int, key: tuple[str, str, str]) -> bool:
-        """Insert one key unless another client holds it; True when inserted."""
-        from store.repos import insert_ignore
-
+    def add_key(self, tenant: str, client_id: int, key: tuple[str, str, str]) -> int | None:
+        """Insert one key; the client that already held it, if another did."""
         kind, value, qualifier = key
-        return insert_ignore(self.s, ClientKey, {"tenant": tenant, "client_id": client_id, "kind": kind,
-                                                 "value": value, "qualifier": qualifier},
-                             ("tenant", "kind", "value", "qualifier"))
+        holder = self.key_owner(tenant, key)
+        self.s.execute(ClientKey.__table__.insert().values(tenant=tenant, client_id=client_id, kind=kind,
+                                                           value=value, qualifier=qualifier))
+        return holder if holder != client_id else None
 
     def drop_variants(self, tenant: str) -> None:
         """Every variant of the tenant's clients (the rekey writes them all again)."""

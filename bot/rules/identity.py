@@ -53,7 +53,8 @@ class IdentityProblem(Exception):
 class IdentityKey:
     kind: KeyKind
     value: str
-    qualifier: str = ""  # the places (region@branch place) for name keys; places|sectors for core keys
+    # the places (region@branch place) for name keys; places|sectors for core keys; places|core for domains
+    qualifier: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,21 @@ def qualifier_company(qualifier: str) -> str:
     return qualifier.split("|", 2)[2] if qualifier.count("|") >= 2 else ""
 
 
+def domain_key(domain: str, name: NormalizedName | None) -> IdentityKey:
+    """A corporate domain, qualified with the places and core of the name it was given with: group companies
+    share one (chinamobile.com of 中国移动浙江 and 中国移动江苏), and the same core in two places is two
+    bodies (``registration.domain_matches``)."""
+    identifies = name.core or name.body if name is not None else ""  # a place brand (中国电信): its body
+    qualifier = f"{name.place_key}|{identifies}" if identifies else ""
+    return IdentityKey(KeyKind.DOMAIN, domain, qualifier)
+
+
+def split_domain_qualifier(qualifier: str) -> tuple[str, str]:
+    """A domain key's qualifier (``domain_key``) → (the places, the core); "" for none."""
+    places, _, core = qualifier.partition("|")
+    return places, core
+
+
 def split_places(places: str) -> tuple[str, str]:
     """A key's places (``NormalizedName.place_key``) → (the region, a branch's place); "" for none."""
     region, _, branch = places.partition("@")
@@ -219,7 +235,7 @@ def build_identity(
     if e164:
         keys.append(IdentityKey(KeyKind.PHONE, e164))
     if domain:
-        keys.append(IdentityKey(KeyKind.DOMAIN, domain))
+        keys.append(domain_key(domain, norm))
     for n in (norm, *alias_norms):
         for key in name_keys(n, known.company_of(n)):
             if key not in keys:

@@ -303,6 +303,15 @@ def take_inner_region(core: str) -> tuple[str, str | None]:
     return (rest, region) if region and len(rest) >= 2 else (core, None)
 
 
+def take_group_place(text: str) -> tuple[str, str | None]:
+    """A group's company in a place, named after the group word: 中国移动通信集团浙江(有限公司) →
+    (中国移动通信集团, 浙江); the group word then goes with the legal forms."""
+    rest, region = take_trailing_region(text)
+    if region and any(rest.endswith(w) and len(rest) > len(w) + 1 for w in INNER_GROUP_WORDS):
+        return rest, region
+    return text, None
+
+
 def _blocked(core: str, industry: tuple[str, ...]) -> bool:
     """农业银行: the core is an industry word, but of another sector than the name's, so it is the brand."""
     own = _strong_sector(core) if core in CJK_INDUSTRY else None
@@ -326,6 +335,10 @@ def _normalize_cjk(text: str, bracket_regions: list[str]) -> NormalizedName:
 
 def _normalize_cjk_company(text: str, bracket_regions: list[str]) -> NormalizedName:
     full, forms, branch = take_legal_forms(text)
+    full, group_place = take_group_place(full)
+    if group_place:
+        full, group_forms, group_branch = take_legal_forms(full + "".join(forms))
+        forms, branch, bracket_regions = group_forms, branch or group_branch, [*bracket_regions, group_place]
     if not full:
         return _generic(text, forms, branch)
     body, leading, country = take_leading_places(full)

@@ -8,8 +8,16 @@ from enum import StrEnum
 
 from bot.policy import ProtectionPolicy
 from bot.rules.fuzzy import NearMiss
-from bot.rules.identity import IdentityKey, KeyKind, qualifier_company, split_core_qualifier, split_places
+from bot.rules.identity import (
+    IdentityKey,
+    KeyKind,
+    qualifier_company,
+    split_core_qualifier,
+    split_domain_qualifier,
+    split_places,
+)
 from bot.rules.name_types import sectors_overlap
+from bot.rules.names import normalize_name
 from bot.rules.regions import regions_compatible
 
 # The strongest evidence first: it is the reason a match reports.
@@ -43,12 +51,22 @@ def places_compatible(a: str, b: str) -> bool:
                                                                                           b_branch or None)
 
 
+def domain_matches(query: str, stored: str) -> bool:
+    """One corporate domain (``identity.domain_key``) is one client, unless the names it came with have the
+    same core in places that prove two bodies: 中国移动浙江 / 中国移动江苏 (chinamobile.com), 工商银行北京分行 /
+    上海分行. A domain typed alone, or names with two cores (字节跳动 / 抖音), is one client."""
+    (q_places, q_core), (s_places, s_core) = split_domain_qualifier(query), split_domain_qualifier(stored)
+    return not (q_core and q_core == s_core and not places_compatible(q_places, s_places))
+
+
 def key_matches(query: IdentityKey, stored: KeyHit) -> bool:
     """Same kind and value, and nothing proves them different legal bodies."""
     if query.kind != stored.kind or query.value != stored.value:
         return False
-    if query.kind in (KeyKind.CREDIT_CODE, KeyKind.PHONE, KeyKind.DOMAIN):
+    if query.kind in (KeyKind.CREDIT_CODE, KeyKind.PHONE):
         return True
+    if query.kind == KeyKind.DOMAIN:
+        return domain_matches(query.qualifier, stored.qualifier)
     if query.kind == KeyKind.NAME:
         return places_compatible(query.qualifier, stored.qualifier)
     q_places, q_sectors = split_core_qualifier(query.qualifier)
@@ -114,6 +132,21 @@ def known_matches(related: tuple[IdentityKey, ...], hits: list[KeyHit],
         if hit.client_id not in matches and any(key_matches(key, hit) for key in related):
             found.setdefault(hit.client_id, Evidence(KeyKind.KNOWN, hit.value))
     return found
+
+
+def other_bodies(query_code: str | None, query_branch: bool, stored: dict[int, tuple[str | None, str]]) -> set[int]:
+    """The stored clients (id → their credit code and name) that a registration's credit code proves to be
+    other legal bodies, whatever their names say: a unified social credit code names one body (美的集团 /
+    美的置业集团, 北京同仁堂 / 北京同仁堂科技发展). Not when either side is a branch: a branch has a code of
+    its own and is one client with its company."""
+    if not query_code or query_branch:
+        return set()
+    out = set()
+    for client_id, (code, name) in stored.items():
+        normalized = normalize_name(name) if code and code != query_code else None
+        if normalized is not None and not normalized.branch:
+            out.add(client_id)
+    return out
 
 
 def near_misses(possible: dict[int, NearMiss], matches: dict[int, Evidence]) -> dict[int, Evidence]:

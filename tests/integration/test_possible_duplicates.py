@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from bot.commands import Check, Register
 from bot.rules.fuzzy import swap_key
 from bot.rules.identity import build_identity
-from bot.service import FIRST_STAGE
+from bot.service import FIRST_STAGE, Service
 from store.models import AuditEvent, Client, ClientVariant, Outbox
 from store.uow import UnitOfWork
 from tests.conftest import actor
@@ -107,11 +107,11 @@ class TestCheckRoundTrips:
     """check is typed before every call: one connection, no transaction on PostgreSQL, three statements."""
 
     @staticmethod
-    def _traced_check(container, db, text: str):
+    def _traced_check(container, db, text: str, checkouts: int | None = 1):
         from sqlalchemy import event
 
         statements: list[str] = []
-        checkouts: list[object] = []
+        checked_out: list[object] = []
         autocommit: list[bool] = []
 
         def on_execute(conn, _cursor, statement, _params, _context, _many):
@@ -119,7 +119,7 @@ class TestCheckRoundTrips:
             autocommit.append(bool(getattr(conn.connection.dbapi_connection, "autocommit", False)))
 
         def on_checkout(*_args):
-            checkouts.append(True)
+            checked_out.append(True)
 
         event.listen(db.engine, "before_cursor_execute", on_execute)
         event.listen(db.engine.pool, "checkout", on_checkout)
@@ -129,18 +129,31 @@ class TestCheckRoundTrips:
             event.remove(db.engine, "before_cursor_execute", on_execute)
             event.remove(db.engine.pool, "checkout", on_checkout)
         issued = [s for s in statements if not s.lstrip().upper().startswith(("BEGIN", "ROLLBACK"))]
-        assert len(checkouts) == 1
-        if not db.is_sqlite:  # autocommit: psycopg sends no BEGIN / ROLLBACK round trips
-            assert autocommit == [True] * len(statements)
+        if checkouts is not None:  # a first command of a process syncs the policy in units of its own
+            assert len(checked_out) == checkouts
+            if not db.is_sqlite:  # autocommit: psycopg sends no BEGIN / ROLLBACK round trips
+                assert autocommit == [True] * len(statements)
         return result, issued
 
-    def test_check_reads_caller_lookup_and_owners_in_three_statements(self, container, db):
+    def test_a_typo_check_reads_the_lookup_and_the_near_misses_owners(self, container, db):
         container.service.execute(actor("U1"), Register("北京字节跳动科技有限公司"))
-        container.service.execute(actor("U2"), Check("腾讯"))  # U2 exists and the policy is synced
+        container.service.execute(actor("U2"), Check("腾讯"))  # U2 exists, the policy is synced, U2 was read
         result, issued = self._traced_check(container, db, "字节跳东")
         assert result.kind == "found" and [(m.name, m.owner) for m in result.matches] == [
             ("北京字节跳动科技有限公司", "张三")]
-        assert len(issued) == 3, issued  # caller; key hits and near-miss candidates; the typo's match row
+        assert len(issued) == 2, issued  # key hits and near-miss candidates; the typo's match row
+
+    def test_the_caller_is_read_once_per_process(self, container, db):
+        container.service.execute(actor("U1"), Register("北京字节跳动科技有限公司"))
+        kept = container.service
+        container.service = Service(db, kept.policy, kept.clock)  # another worker process
+        try:
+            _, first = self._traced_check(container, db, "字节跳动", checkouts=None)
+            _, second = self._traced_check(container, db, "字节跳动")
+        finally:
+            container.service = kept
+        caller_reads = [[st for st in issued if "AS manager" in st] for issued in (first, second)]
+        assert [len(reads) for reads in caller_reads] == [1, 0]  # once, after it synced the policy
 
     def test_a_check_that_only_hits_keys_reads_their_owners_with_the_lookup(self, container, db):
         container.service.execute(actor("U1"), Register("北京字节跳动科技有限公司"))
@@ -149,7 +162,7 @@ class TestCheckRoundTrips:
         result, issued = self._traced_check(container, db, "字节跳动")
         assert result.kind == "found" and sorted((m.name, m.owner, m.stage) for m in result.matches) == [
             ("北京字节跳动科技有限公司", "张三", FIRST_STAGE), ("字节跳动（上海）科技有限公司", "U3", FIRST_STAGE)]
-        assert len(issued) == 2, issued  # caller; key hits with their owners, and near-miss candidates
+        assert len(issued) == 1, issued  # key hits with their owners, and near-miss candidates
 
 
 class TestShortStarts:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from stdnum.cn import uscc
 
 from bot.commands import Check, Register, parse_command
 from store.models import AuditEvent, Client, ClientKey, Lead, Outbox
 from tests.conftest import NOW, actor
+
+
+def code(first17: str) -> str:
+    """A valid unified social credit code from its first 17 characters."""
+    return first17 + uscc.calc_check_digit(first17)
 
 
 def count(db, model) -> int:
@@ -56,6 +64,41 @@ class TestRegister:
         reasons = [container.service.execute(actor("U2"), Check(q)).matches[0].reason
                    for q in ("91110000802100433B", "13800138000", "x@acme-cn.com")]
         assert reasons == ["credit_code", "phone", "domain"]
+
+    def test_group_companies_sharing_a_domain_in_two_provinces_are_two_clients(self, container):
+        container.service.execute(actor("U1"), Register("中国移动通信集团浙江有限公司", email="a@chinamobile.com"))
+        held = container.service.execute(actor("U2"), Register("中国移动通信集团江苏有限公司", email="b@chinamobile.com"))
+        assert held.kind == "registered"
+        refused = container.service.execute(actor("U2"), Register("浙江移动公司", email="c@chinamobile.com"))
+        assert (refused.kind, refused.matches[0].reason) == ("conflict", "domain")
+        found = container.service.execute(actor("U3"), Check("d@chinamobile.com"))
+        assert sorted(m.name for m in found.matches) == ["中国移动通信集团江苏有限公司", "中国移动通信集团浙江有限公司"]
+
+    def test_two_credit_codes_are_two_legal_bodies_whatever_the_names_say(self, container):
+        group, estate, branch = (code(body) for body in ("91440606MA4UH7RK0", "91440606MA51E5LP0",
+                                                         "91310115MA1K4B2N0"))
+        container.service.execute(actor("U1"), Register("美的集团股份有限公司", credit_code=group))
+        held = container.service.execute(actor("U2"), Register("美的置业集团有限公司", credit_code=estate))
+        assert held.kind == "registered"  # same core 美的, but another body
+        refused = container.service.execute(actor("U3"), Register("美的集团", credit_code=group))
+        assert (refused.kind, refused.matches[0].reason) == ("conflict", "credit_code")
+        named = container.service.execute(actor("U3"), Register("美的"))  # no code: the name decides
+        assert (named.kind, named.matches[0].name) == ("conflict", "美的集团股份有限公司")
+        # a branch has a code of its own and is one client with its company
+        branch_of = container.service.execute(actor("U3"), Register("美的置业集团有限公司上海分公司", credit_code=branch))
+        assert (branch_of.kind, branch_of.matches[0].name) == ("conflict", "美的置业集团有限公司")
+
+    def test_two_bodies_may_share_every_key_but_a_credit_code(self, container, db):
+        first, second = code("91330106MA2GL0P1X"), code("91320506MA1MQ3TK0")
+        container.service.execute(actor("U1"), Register("星河科技有限公司", credit_code=first, phone="13800138000"))
+        held = container.service.execute(actor("U2"), Register("星河科技有限公司", credit_code=second,
+                                                                phone="13800138000"))
+        assert held.kind == "registered"
+        found = container.service.execute(actor("U3"), Check("星河科技"))
+        assert [m.name for m in found.matches] == ["星河科技有限公司", "星河科技有限公司"]
+        with db.engine.begin() as conn, pytest.raises(IntegrityError):  # the code itself stays one client's
+            conn.execute(insert(ClientKey).values(tenant="local", client_id=found.matches[1].client_id,
+                                                  kind="credit_code", value=first, qualifier=""))
 
     def test_free_mail_never_identifies_a_company(self, container):
         container.service.execute(actor("U1"), Register("甲公司科技", email="boss@qq.com"))

@@ -47,7 +47,7 @@ class TestRekey:
         typo = container.service.execute(actor("U2"), Register("南通四建集团有限公司"))
         assert typo.kind == "conflict" and typo.matches[0].client_id == old
 
-    def test_a_key_another_client_holds_stays_with_it_and_is_reported(self, container, db, policy):
+    def test_a_key_another_client_holds_is_shared_and_reported(self, container, db, policy):
         old = registered_under_old_rules(container, db, "南通4建集团有限公司", "4建")
         # Registered apart while the old keys could not meet: the same company twice.
         twin = container.service.execute(actor("U2"), Register("南通四建集团有限公司")).matches[0].client_id
@@ -55,8 +55,10 @@ class TestRekey:
         report = rekey(db, policy, load_known(policy.identity.known_names))
 
         assert report.shared == [(old, twin, "四建")]  # one line for the pair (its name and core keys)
-        assert keys(db, twin) == {("name", "四建"), ("core", "四建")}
-        assert keys(db, old) == set()  # its stale keys are gone: the twin answers for both
+        # both keep today's keys (its stale ones are gone): a check shows the two until a manager merges them
+        assert keys(db, twin) == keys(db, old) == {("name", "四建"), ("core", "四建")}
+        found = container.service.execute(actor("U3"), Check("南通四建"))
+        assert sorted(m.client_id for m in found.matches) == sorted([old, twin])
         with db.engine.connect() as conn:
             assert conn.execute(select(Client.core).where(Client.id == old)).scalar_one() == "四建"
             assert conn.execute(select(ClientVariant.variant).where(ClientVariant.client_id == old)).all()

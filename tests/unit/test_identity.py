@@ -74,7 +74,7 @@ class TestBuildIdentity:
         assert identity.keys == (
             IdentityKey(KeyKind.CREDIT_CODE, "91110000802100433B"),
             IdentityKey(KeyKind.PHONE, "+8613800138000"),
-            IdentityKey(KeyKind.DOMAIN, "bytedance.com"),
+            IdentityKey(KeyKind.DOMAIN, "bytedance.com", "北京|字节跳动"),  # the places and core it came with
             IdentityKey(KeyKind.NAME, "字节跳动科技", "北京"),
             IdentityKey(KeyKind.CORE, "字节跳动", "北京|?tech"),
         )

@@ -350,6 +350,10 @@ class TestNormalizeName:
         # legal forms and industry words typed with a slip of the pinyin keyboard or a doubled key
         ("深圳传音控股股份有线公司", "传音", "传音", "深圳", set()),
         ("稳健医疗用平股份有限公司", "稳健医疗用平", "稳健医疗", None, {"consumer"}),  # -ng/-n: 平 for 品
+        # a group's company in a place, named after the group word (the place is its region)
+        ("中国移动通信集团浙江有限公司", "移动通信", "移动", "浙江", {"tech"}),
+        ("中国电信集团江苏有限公司", "中国电信", "", "江苏", {"tech"}),  # a place brand keeps its body
+        ("中国建筑集团", "中国建筑", "", None, {"construction"}),
         ("蓝思科科技", "蓝思科科技", "蓝思", None, {"?tech"}),
         ("字节跳动科技有限限公司", "字节跳动科技", "字节跳动", None, {"?tech"}),
         ("中科科技有限公司", "中科科技", "中科", None, {"?tech"}),  # a doubled key never leaves one character

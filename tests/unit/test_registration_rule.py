@@ -16,6 +16,7 @@ from bot.rules.registration import (
     decide_registration,
     key_matches,
     match_clients,
+    other_bodies,
     protection_until,
 )
 
@@ -25,6 +26,10 @@ POLICY = ProtectionPolicy(days=30)
 
 def name(value: str, region: str = "") -> IdentityKey:
     return IdentityKey(KeyKind.NAME, value, region)
+
+
+def domain(qualifier: str) -> IdentityKey:
+    return IdentityKey(KeyKind.DOMAIN, "chinamobile.com", qualifier)
 
 
 def core(value: str, region: str = "", sectors: str = "") -> IdentityKey:
@@ -50,6 +55,14 @@ class TestKeyMatches:
         (core("阿里", "", "tech"), core("阿里", "", "?tech,health"), False),              # 阿里云计算 / 阿里健康科技
         (core("星河", "", "?tech"), core("星河", "", "?trade"), False),                   # 星河科技 / 星河贸易
         (IdentityKey(KeyKind.PHONE, "+8613800138000"), hit(IdentityKey(KeyKind.PHONE, "+8613800138000")), True),
+        # one domain is one client, unless its names have one core in two places (group companies, branches)
+        (domain("浙江|中国移动"), domain("江苏|中国移动"), False),
+        (domain("上海@北京|工商银行"), domain("上海@广州|工商银行"), False),
+        (domain("上海@北京|工商银行"), domain("上海|工商银行"), True),        # a branch and its head office
+        (domain("浙江|中国移动"), domain("|中国移动"), True),
+        (domain("北京|字节跳动"), domain("上海|抖音"), True),                # two cores: the domain decides
+        (domain(""), domain("江苏|中国移动"), True),                         # a domain typed alone
+        (domain("浙江|中国移动"), IdentityKey(KeyKind.DOMAIN, "10086.cn", "江苏|中国移动"), False),  # another domain
         # a branch's place after @: two branches in two cities are two clients; a branch and its head office one
         (name("浦东发展银行", "上海@北京"), name("浦东发展银行", "上海@广州"), False),
         (name("浦东发展银行", "上海@北京"), name("浦东发展银行", "上海"), True),
@@ -97,3 +110,17 @@ class TestDecideRegistration:
         matches = {9: Evidence(KeyKind.CORE, "字节跳动"), 4: Evidence(KeyKind.CREDIT_CODE, "91110000802100433B")}
         holdings = {9: Holding(9, 2, NOW + timedelta(days=1)), 4: Holding(4, 3, NOW + timedelta(days=1))}
         assert decide_registration(1, matches, holdings, POLICY, NOW).client_id == 4
+
+
+class TestOtherBodies:
+    STORED = {1: ("91440606MA4UH7RK0X", "美的集团股份有限公司"), 2: (None, "美的电器"),
+              3: ("91310115MA1K4B2N0Y", "美的集团上海分公司"), 4: ("91440606MA51E5LP0Z", "美的置业集团有限公司")}
+
+    def test_another_credit_code_is_another_body_unless_a_branch(self):
+        # 1 has the query's code; 2 has none; 3 is a branch: none of them is proven apart, 4 is
+        assert other_bodies("91440606MA51E5LP0Z", False, self.STORED) == {1}
+        assert other_bodies("91440606MA4UH7RK0X", False, self.STORED) == {4}
+
+    def test_no_code_or_a_branch_proves_nothing(self):
+        assert other_bodies(None, False, self.STORED) == set()
+        assert other_bodies("91440606MA4UH7RK0X", True, self.STORED) == set()
