@@ -130,12 +130,12 @@ def test_a_bad_file_is_refused_with_the_line(tmp_path, capsys, content, message)
 # rules alone must not slip while it covers for them.
 HELDOUT_BARS = {  # batch: (precision, recall) with the list, (precision, recall) without it
     "batch_a.jsonl": ((0.98, 0.95), (0.97, 0.82)),
-    "batch_b.jsonl": ((0.99, 0.92), (0.98, 0.82)),
+    "batch_b.jsonl": ((1.0, 0.92), (0.98, 0.82)),
     "batch_c.jsonl": ((0.98, 0.95), (0.97, 0.79)),
     "batch_d.jsonl": ((0.98, 0.94), (0.98, 0.82)),
-    "batch_e.jsonl": ((0.96, 0.95), (0.94, 0.82)),
-    "batch_f.jsonl": ((0.96, 0.93), (0.94, 0.80)),
-    "batch_g.jsonl": ((0.97, 0.93), (0.95, 0.62)),  # its held-out run (untuned): P 0.936, R 0.927
+    "batch_e.jsonl": ((0.97, 0.95), (0.94, 0.82)),
+    "batch_f.jsonl": ((0.97, 0.93), (0.94, 0.80)),
+    "batch_g.jsonl": ((0.97, 0.94), (0.95, 0.62)),  # its held-out run (untuned): P 0.936, R 0.927
 }
 NO_LIST = parse_policy({**dedupe_eval.EVAL_POLICY, "identity": {"known_names": ""}}, "eval policy")
 
