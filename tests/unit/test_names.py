@@ -350,6 +350,13 @@ class TestNormalizeName:
         # legal forms and industry words typed with a slip of the pinyin keyboard or a doubled key
         ("深圳传音控股股份有线公司", "传音", "传音", "深圳", set()),
         ("稳健医疗用平股份有限公司", "稳健医疗用平", "稳健医疗", None, {"consumer"}),  # -ng/-n: 平 for 品
+        # a bracket after the legal name is a note (an alias, 筹); a province and city together are places
+        ("北京三快在线科技有限公司（美团）", "三快在线科技", "三快", "北京", {"tech", "?tech"}),
+        ("星河科技有限公司（筹）", "星河科技", "星河", None, {"?tech"}),
+        ("柳药集团（广西柳州）", "柳药", "柳药", "柳州", set()),
+        ("海底捞火锅", "海底捞火锅", "海底捞", None, {"food"}),
+        ("碧桂园生活服务集团股份有限公司", "碧桂园生活服务", "碧桂园", None, {"service"}),
+        ("江苏新泉汽车饰件股份有限公司", "新泉汽车饰件", "新泉", "江苏", {"auto"}),
         # a group's company in a place, named after the group word (the place is its region)
         ("中国移动通信集团浙江有限公司", "移动通信", "移动", "浙江", {"tech"}),
         ("中国电信集团江苏有限公司", "中国电信", "", "江苏", {"tech"}),  # a place brand keeps its body
