@@ -19,6 +19,8 @@ from bot.rules.numerals import lone_digits_as_numerals, numerals_as_digits
 from bot.rules.regions import (
     county_region,
     region_of,
+    take_group_place,
+    take_inner_region,
     take_leading_district,
     take_leading_regions,
     take_trailing_region,
@@ -307,21 +309,6 @@ def take_industry_words(text: str) -> tuple[str, tuple[str, ...]]:
         inner = next((g for g in INNER_GROUP_WORDS if text.endswith(g) and len(text) > len(g) + 1), None)
         text = text[: -len(inner)] if inner else text
     return text, tuple(words)
-
-
-def take_inner_region(core: str) -> tuple[str, str | None]:
-    """A region between the core and its industry words: OPPO广东(移动通信) → (oppo, 广东)."""
-    rest, region = take_trailing_region(core)
-    return (rest, region) if region and len(rest) >= 2 else (core, None)
-
-
-def take_group_place(text: str) -> tuple[str, str | None]:
-    """A group's company in a place, named after the group word: 中国移动通信集团浙江(有限公司) →
-    (中国移动通信集团, 浙江); the group word then goes with the legal forms."""
-    rest, region = take_trailing_region(text)
-    if region and any(rest.endswith(w) and len(rest) > len(w) + 1 for w in INNER_GROUP_WORDS):
-        return rest, region
-    return text, None
 
 
 def _blocked(core: str, industry: tuple[str, ...]) -> bool:

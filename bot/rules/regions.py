@@ -8,6 +8,8 @@ Romanized names cover English-style names such as "Shanghai" in "Apple (Shanghai
 
 from __future__ import annotations
 
+from bot.rules.wordlists import INNER_GROUP_WORDS
+
 PROVINCES: dict[str, tuple[str, ...]] = {
     "北京": (), "上海": (), "天津": (), "重庆": (), "香港": (), "澳门": (), "台湾": ("台北", "高雄", "台中"),
     "河北": ("石家庄", "唐山", "保定", "邯郸", "廊坊", "沧州", "秦皇岛", "张家口", "邢台", "衡水", "承德",),
@@ -169,3 +171,20 @@ def regions_compatible(a: str | None, b: str | None) -> bool:
     if a not in _REGION_SET or b not in _REGION_SET:
         return a in _REGION_SET or b in _REGION_SET
     return a in containing(b) or b in containing(a)
+
+
+# -- places inside a name ------------------------------------------------------------------
+
+def take_inner_region(core: str) -> tuple[str, str | None]:
+    """A region between the core and its industry words: OPPO广东(移动通信) → (oppo, 广东)."""
+    rest, region = take_trailing_region(core)
+    return (rest, region) if region and len(rest) >= 2 else (core, None)
+
+
+def take_group_place(text: str) -> tuple[str, str | None]:
+    """A group's company in a place, named after the group word: 中国移动通信集团浙江(有限公司) →
+    (中国移动通信集团, 浙江); the group word then goes with the legal forms."""
+    rest, region = take_trailing_region(text)
+    if region and any(rest.endswith(w) and len(rest) > len(w) + 1 for w in INNER_GROUP_WORDS):
+        return rest, region
+    return text, None
