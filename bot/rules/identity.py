@@ -171,7 +171,7 @@ def domain_key(domain: str, name: NormalizedName | None) -> IdentityKey:
     """A corporate domain, qualified with the places and core of the name it was given with: group companies
     share one (chinamobile.com of 中国移动浙江 and 中国移动江苏), and the same core in two places is two
     bodies (``registration.domain_matches``)."""
-    identifies = name.core or name.body if name is not None else ""  # a place brand (中国电信): its body
+    identifies = (name.core or name.body) if name is not None else ""  # a place brand (中国电信): its body
     qualifier = f"{name.place_key}|{identifies}" if identifies else ""
     return IdentityKey(KeyKind.DOMAIN, domain, qualifier)
 

@@ -58,11 +58,7 @@ def sectors_overlap(a: frozenset[str], b: frozenset[str]) -> bool:
     if a_strong and b_strong:
         return not a_strong.isdisjoint(b_strong)
     weak, other = (a, b) if not a_strong else (b, a)
-    return any(s.removeprefix(WEAK_MARK) in _plain(other) for s in weak)
-
-
-def _plain(sectors: frozenset[str]) -> set[str]:
-    return {s.removeprefix(WEAK_MARK) for s in sectors}
+    return not {s.removeprefix(WEAK_MARK) for s in weak}.isdisjoint(s.removeprefix(WEAK_MARK) for s in other)
 
 
 def _generic(body: str, forms: tuple[str, ...], branch: bool) -> NormalizedName:

@@ -94,9 +94,6 @@ def strip_punctuation(text: str) -> str:
 # -- regions ------------------------------------------------------------------------------------
 
 
-_COMPANY_TAILS = ("公司", "集团", "事务所")
-
-
 def take_bracketed_regions(text: str) -> tuple[str, list[str]]:
     """``字节跳动（北京）科技`` → (``字节跳动 科技``, [北京]), （广西柳州） → [广西, 柳州]; （中国） goes; a bracket
     after the company's legal name is a note about it (北京三快在线科技有限公司（美团）); other bracketed words
@@ -112,11 +109,12 @@ def take_bracketed_regions(text: str) -> tuple[str, list[str]]:
             regions.append(region)
             return " "
         rest, leading = take_leading_regions(inner)
-        if leading and region_of(rest):
-            regions.extend([*leading, region_of(rest)])
+        last = region_of(rest) if leading else None
+        if last:
+            regions.extend([*leading, last])
             return " "
         before = text[:match.start()].rstrip()
-        if match.end() == len(text.rstrip()) and before.endswith(_COMPANY_TAILS) and take_legal_forms(inner)[0]:
+        if match.end() == len(text.rstrip()) and before.endswith(_COMPANY_ENDS) and take_legal_forms(inner)[0]:
             return " "
         return " " + inner + " "
 
