@@ -196,8 +196,10 @@ def name_keys(name: NormalizedName, company: str | None = None) -> tuple[Identit
     company's id in the list is never renamed."""
     keys = [IdentityKey(KeyKind.NAME, name.body, name.place_key)]
     if name.core:
-        qualifier = f"{name.place_key}|{name.sector_key}" + (f"|{company}" if company and not name.bare else "")
-        keys.append(IdentityKey(KeyKind.CORE, name.core, qualifier))
+        known = f"|{company}" if company and not name.bare else ""
+        keys.append(IdentityKey(KeyKind.CORE, name.core, f"{name.place_key}|{name.sector_key}{known}"))
+        if name.typed_alone:  # its industry word may be part of a full name's core (鱼跃医疗 of 鱼跃医疗设备)
+            keys.append(IdentityKey(KeyKind.CORE, name.typed_alone, f"{name.place_key}|{known}"))
     return tuple(keys)
 
 

@@ -27,6 +27,13 @@ class NormalizedName:
         return self.body == self.core and self.region is None and not self.legal_forms and not self.branch
 
     @property
+    def typed_alone(self) -> str | None:
+        """A name typed as its core and an industry word, nothing else (燊亮云, 信竹云): the whole body, which
+        may be the core of a full name that keeps the word (燊亮云旅游有限公司 → 燊亮云); None otherwise."""
+        alone = self.region is None and not self.legal_forms and not self.branch
+        return self.body if alone and self.core and self.body != self.core else None
+
+    @property
     def sector_key(self) -> str:
         return ",".join(sorted(self.sectors))
 

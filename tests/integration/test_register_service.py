@@ -52,6 +52,17 @@ class TestRegister:
         assert result.kind == "conflict" and result.matches[0].reason == "core"
         assert result.matches[0].reason_value == "字节跳动"
 
+    def test_a_short_name_ending_in_an_industry_word_of_the_full_names_core_conflicts(self, container):
+        # 鱼跃医疗 alone reads as 鱼跃 + 医疗; the full name keeps 医疗 in its core (鱼跃医疗 + 设备)
+        container.service.execute(actor("U1"), Register("江苏鱼跃医疗设备股份有限公司"))
+        found = container.service.execute(actor("U2"), Check("鱼跃医疗"))
+        assert [(m.name, m.reason, m.reason_value) for m in found.matches] == [
+            ("江苏鱼跃医疗设备股份有限公司", "core", "鱼跃医疗")]
+        container.service.execute(actor("U2"), Register("燊亮云"))
+        result = container.service.execute(actor("U1"), Register("福州市燊亮云旅游有限公司"))
+        assert result.kind == "conflict" and (result.matches[0].name, result.matches[0].reason_value) == (
+            "燊亮云", "燊亮云")
+
     def test_same_credit_code_phone_or_domain_conflicts_whatever_the_name(self, container):
         container.service.execute(actor("U1"), Register("甲公司科技", phone="13800138000",
                                                         credit_code="91110000802100433B",

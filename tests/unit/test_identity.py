@@ -89,6 +89,20 @@ class TestBuildIdentity:
             build_identity(name, POLICY)
         assert err.value.code == code
 
+    def test_a_name_typed_as_core_and_industry_word_is_also_keyed_whole(self):
+        # 燊亮云 alone reads as 燊亮 + 云, but 燊亮云旅游有限公司 keeps 云 in its core: the whole body is a core too
+        assert build_identity("燊亮云", POLICY).keys == (
+            IdentityKey(KeyKind.NAME, "燊亮云", ""),
+            IdentityKey(KeyKind.CORE, "燊亮", "|tech"),
+            IdentityKey(KeyKind.CORE, "燊亮云", "|"),  # no sectors: the word may be part of the core
+        )
+        assert build_identity("燊亮云旅游有限公司", POLICY).name.core == "燊亮云"
+
+    @pytest.mark.parametrize("name", ["燊亮", "北京燊亮云", "燊亮云有限公司", "燊亮云北京分公司"])
+    def test_only_a_name_typed_alone_with_an_industry_word_gets_the_whole_body_key(self, name):
+        identity = build_identity(name, POLICY)
+        assert [k.value for k in identity.keys if k.kind is KeyKind.CORE] == [identity.name.core]
+
     def test_ordinary_punctuation_is_allowed(self):
         identity = build_identity("AT&T Inc.", POLICY)
         assert identity.name.body == "atandt"

@@ -81,12 +81,15 @@ class TestTwoKnownCompanies:
 
     @staticmethod
     def core_key(identity_or_query):
-        [key] = [k for k in identity_or_query.keys if k.kind is KeyKind.CORE]
+        """The key of the name's core (a name typed alone with an industry word has its whole body's too)."""
+        [key] = [k for k in identity_or_query.keys if k.kind is KeyKind.CORE and k.value == identity_or_query.name.core]
         return key
 
     def test_a_known_names_core_key_names_its_company(self):
         assert self.core_key(build_identity("大连万达集团股份有限公司", POLICY, known=KNOWN)).qualifier == "大连||wanda"
         assert self.core_key(query_for("万达信息", POLICY, KNOWN)).qualifier == "|tech|wonders_info"
+        whole = [k for k in query_for("万达信息", POLICY, KNOWN).keys if k.kind is KeyKind.CORE and k.value == "万达信息"]
+        assert [k.qualifier for k in whole] == ["||wonders_info"]  # typed alone: its whole body, its company
         assert self.core_key(build_identity("万达科技", POLICY, known=KNOWN)).qualifier == "|?tech"  # unknown
 
     def test_a_bare_brand_names_no_company(self):
