@@ -49,18 +49,24 @@ class KnownNames:
         city that rules it out (三菱电机 is not 三菱汽车; 南京同仁堂药业 is not 北京同仁堂)."""
         if name.body in self.by_body:
             return self.by_body[name.body]
-        company, sectors, regions = self.by_core.get(name.core, (None, frozenset(), frozenset()))
-        if company is None or not sectors_overlap(name.sectors, sectors):
+        return self.company_of_core(name.core, name.sectors, name.region)
+
+    def company_of_core(self, core: str, sectors: frozenset[str], region: str | None) -> str | None:
+        """The company a core with these sectors and region is a known name of (``company_of``)."""
+        company, known_sectors, regions = self.by_core.get(core, (None, frozenset(), frozenset()))
+        if company is None or not sectors_overlap(sectors, known_sectors):
             return None
-        if regions and not any(regions_compatible(name.region, r) for r in regions):
+        if regions and not any(regions_compatible(region, r) for r in regions):
             return None
         return company
 
-    def two_companies(self, a_core: str, b_core: str) -> bool:
-        """Both cores are known names of two different companies (百事 of PepsiCo, 百世 of BEST Inc.): one is
-        not a slip of the other."""
-        a, b = self.by_core.get(a_core), self.by_core.get(b_core)
-        return a is not None and b is not None and a[0] != b[0]
+    def two_companies(self, name: NormalizedName, core: str, sectors: frozenset[str], region: str | None) -> bool:
+        """The name and a stored core are known names of two different companies (百事 of PepsiCo, 百世 of
+        BEST Inc.): one is not a slip of the other. A sector or city that rules a company out leaves the name
+        unknown: 运达快递 is not 运达 the wind-turbine maker, so it may be a slip of 韵达."""
+        a = self.company_of_core(name.core, name.sectors, name.region)  # by core: a bare brand names no company
+        b = self.company_of_core(core, sectors, region)
+        return a is not None and b is not None and a != b
 
     def other_names(self, names: Iterable[NormalizedName]) -> tuple[NormalizedName, ...]:
         """The other names of the companies these names are known names of."""

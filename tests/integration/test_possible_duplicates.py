@@ -311,6 +311,14 @@ class TestKnownNames:
         refused = known.service.execute(actor("U3"), Register("万达科技"))
         assert refused.kind == "conflict"
 
+    def test_a_slip_toward_a_known_name_whose_sector_rules_it_out_is_still_held_back(self, known):
+        known.service.execute(actor("U1"), Register("韵达控股股份有限公司"))
+        # 运达 is a wind-turbine maker in the list; 运达快递 is not it, so it may be a slip of 韵达
+        held = known.service.execute(actor("U2"), Register("运达快递"))
+        assert (held.kind, [(m.name, m.reason, m.reason_value) for m in held.matches]) == (
+            "possible", [("韵达控股股份有限公司", "typo", "韵达")])
+        assert known.service.execute(actor("U2"), Register("浙江运达风电股份有限公司")).kind == "registered"
+
     def test_names_the_list_does_not_know_are_untouched(self, known):
         known.service.execute(actor("U1"), Register("北京三快在线科技有限公司"))
         assert known.service.execute(actor("U2"), Register("美菜网")).kind == "registered"

@@ -19,6 +19,8 @@ KNOWN = KnownNames.build([
     ("best_inc", ["百世集团", "BEST Inc."]),
     ("wanda", ["大连万达集团股份有限公司", "万达集团"]),
     ("wonders_info", ["万达信息股份有限公司", "万达信息"]),
+    ("yunda", ["韵达控股股份有限公司", "韵达快递", "韵达"]),
+    ("windey", ["浙江运达风电股份有限公司", "运达股份"]),
 ])
 POLICY = IdentityPolicy(known_names="")
 
@@ -31,10 +33,18 @@ def name(raw: str):
 
 class TestKnownNames:
     def test_two_companies_names_cores_of_two_listed_companies(self):
-        assert KNOWN.two_companies("百事", "百世")  # same reading, two companies: not a slip
-        assert not KNOWN.two_companies("百事", "百事")
-        assert not KNOWN.two_companies("百事", "百是")  # one side unknown: may still be a slip
-        assert not KNOWN.two_companies("mitsubishi", "百事")  # a core two companies share tells neither
+        none = frozenset()
+        assert KNOWN.two_companies(name("百事"), "百世", none, None)  # same reading, two companies: not a slip
+        assert not KNOWN.two_companies(name("百事"), "百事", none, None)
+        assert not KNOWN.two_companies(name("百事"), "百是", none, None)  # one side unknown: may still be a slip
+        assert not KNOWN.two_companies(name("mitsubishi"), "百事", none, None)  # a core two companies share
+        assert not KNOWN.two_companies(name("百事"), "mitsubishi", none, None)  # tells neither, either side
+
+    def test_a_sector_that_rules_a_company_out_leaves_the_name_unknown(self):
+        express = name("韵达快递").sectors
+        assert KNOWN.two_companies(name("运达股份"), "韵达", express, None)  # the wind-turbine maker
+        assert not KNOWN.two_companies(name("运达快递"), "韵达", express, None)  # not it: maybe a slip of 韵达
+        assert not KNOWN.two_companies(name("运达股份"), "韵达", name("韵达风电").sectors, None)
 
     def test_a_name_finds_its_company_by_body_or_by_a_core_only_it_has(self):
         assert KNOWN.company_of(name("美团")) == "meituan"
