@@ -129,14 +129,15 @@ def test_a_bad_file_is_refused_with_the_line(tmp_path, capsys, content, message)
 # companies, so the list finds most of what needs knowledge (Meta / Facebook, 美团 / 北京三快在线), and the
 # rules alone must not slip while it covers for them.
 HELDOUT_BARS = {  # batch: (precision, recall) with the list, (precision, recall) without it
-    "batch_a.jsonl": ((0.98, 0.95), (0.97, 0.82)),
+    "batch_a.jsonl": ((0.99, 0.96), (0.97, 0.82)),
     "batch_b.jsonl": ((1.0, 0.92), (0.98, 0.82)),
-    "batch_c.jsonl": ((0.98, 0.95), (0.97, 0.79)),
-    "batch_d.jsonl": ((0.98, 0.94), (0.98, 0.82)),
-    "batch_e.jsonl": ((0.97, 0.95), (0.94, 0.82)),
+    "batch_c.jsonl": ((0.98, 0.97), (0.97, 0.79)),
+    "batch_d.jsonl": ((0.98, 0.96), (0.98, 0.82)),
+    "batch_e.jsonl": ((0.97, 0.98), (0.94, 0.82)),
     "batch_f.jsonl": ((0.97, 0.93), (0.94, 0.80)),
-    "batch_g.jsonl": ((0.97, 0.94), (0.95, 0.62)),
-    "batch_h.jsonl": ((0.91, 0.91), (0.86, 0.76)),  # its held-out run (untuned): P 0.914, R 0.873  # its held-out run (untuned): P 0.936, R 0.927
+    "batch_g.jsonl": ((0.97, 0.94), (0.95, 0.62)),  # its held-out run (untuned): P 0.936, R 0.927
+    "batch_h.jsonl": ((0.92, 0.98), (0.86, 0.77)),  # its held-out run (untuned): P 0.914, R 0.873
+    "batch_i.jsonl": ((0.96, 0.87), (0.90, 0.73)),  # its held-out run (untuned): P 0.950, R 0.864
 }
 NO_LIST = parse_policy({**dedupe_eval.EVAL_POLICY, "identity": {"known_names": ""}}, "eval policy")
 

@@ -195,6 +195,8 @@ class TestLegalForms:
         ("广州白云山医药集团股份有限公", "广州白云山医药", ("集团股份有限公司",), False),
         ("白云山有限责任", "白云山", ("有限责任公司",), False),
         ("有限公", "有限公", (), False),
+        ("深圳市顺联达电子有限司", "深圳市顺联达电子", ("有限公司",), False),  # 公 dropped
+        ("顺联达股份有限司", "顺联达", ("股份有限公司",), False),
     ])
     def test_take_legal_forms(self, raw, text, forms, branch):
         assert take_legal_forms(raw) == (text, forms, branch)
@@ -344,6 +346,7 @@ class TestNormalizeName:
         ("北京区块链科技有限公司", "区块链科技", "区块链", "北京", {"?tech"}),
         ("飞鹤奶粉", "飞鹤奶粉", "飞鹤", None, {"food"}),  # product words reps use as the industry
         ("公牛插座", "公牛插座", "公牛", None, {"industry"}),
+        ("东莞市嘉豪五金制品有限公司", "嘉豪五金制品", "嘉豪", "东莞", {"industry"}),  # 嘉豪五金 is the same
         ("安凯客车", "安凯客车", "安凯", None, {"auto"}),
         ("喜临门床垫", "喜临门床垫", "喜临门", None, {"home"}),
         ("晨光文化用品", "晨光文化用品", "晨光", None, {"consumer"}),
