@@ -117,8 +117,15 @@ _NOT_DISTRICT = frozenset("社园景小片街专学营矿厂校商军林牧灾�
 MIN_AFTER_DISTRICT = 2
 
 
+# Development zones in front of a name, after its city (苏州工业园区新亚精密模具): places, not districts.
+ZONES: tuple[str, ...] = ("经济技术开发区", "高新技术产业开发区", "经济开发区", "工业园区", "保税区")
+
+
 def take_leading_district(text: str) -> tuple[str, str | None]:
     """``顺义区顺鑫农业`` → (``顺鑫农业``, 顺义区); at least two characters are left."""
+    zone = next((z for z in ZONES if text.startswith(z) and len(text) - len(z) >= MIN_AFTER_DISTRICT), None)
+    if zone:
+        return text[len(zone):], zone
     for suffix in DISTRICT_SUFFIXES:
         for n in (2, 3):
             end = n + len(suffix)
