@@ -56,12 +56,11 @@ def score_near_misses(names: tuple[NormalizedName, ...], candidates: list[CoreCa
                       known: KnownNames) -> dict[int, NearMiss]:
     """Client id → its nearest miss over the names; none between the known names of two companies."""
     found: dict[int, NearMiss] = {}
-    stored_as = {(c.client_id, c.core): c for c in candidates}
     for name in names:
-        for client_id, hit in possible_duplicates(name.core, name.region, name.sectors, candidates).items():
-            stored = stored_as[client_id, hit.core]
-            if known.two_companies(name, hit.core, stored.sectors, stored.region or None):
-                continue
+        company = known.company_of_core(name.core, name.sectors, name.region)  # by core: a bare brand names none
+        others = candidates if company is None else [
+            c for c in candidates if not known.other_company(company, c.core, c.sectors, c.region or None)]
+        for client_id, hit in possible_duplicates(name.core, name.region, name.sectors, others).items():
             if client_id not in found or hit.distance < found[client_id].distance:
                 found[client_id] = hit
     return found

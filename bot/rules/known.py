@@ -60,13 +60,12 @@ class KnownNames:
             return None
         return company
 
-    def two_companies(self, name: NormalizedName, core: str, sectors: frozenset[str], region: str | None) -> bool:
-        """The name and a stored core are known names of two different companies (百事 of PepsiCo, 百世 of
-        BEST Inc.): one is not a slip of the other. A sector or city that rules a company out leaves the name
-        unknown: 运达快递 is not 运达 the wind-turbine maker, so it may be a slip of 韵达."""
-        a = self.company_of_core(name.core, name.sectors, name.region)  # by core: a bare brand names no company
-        b = self.company_of_core(core, sectors, region)
-        return a is not None and b is not None and a != b
+    def other_company(self, company: str, core: str, sectors: frozenset[str], region: str | None) -> bool:
+        """A stored core is a known name of another company than ``company`` (百世 of BEST Inc. against 百事 of
+        PepsiCo): not a slip of it. A sector or city that rules a company out leaves a name unknown
+        (``company_of_core``): 运达快递 is not 运达 the wind-turbine maker, so it may be a slip of 韵达."""
+        other = self.company_of_core(core, sectors, region)
+        return other is not None and other != company
 
     def other_names(self, names: Iterable[NormalizedName]) -> tuple[NormalizedName, ...]:
         """The other names of the companies these names are known names of."""

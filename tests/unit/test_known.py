@@ -31,20 +31,28 @@ def name(raw: str):
     return norm
 
 
+def two_companies(raw: str, core: str, sectors: frozenset[str]) -> bool:
+    """Whether near-miss scoring tells the name and a stored core apart as two known companies
+    (``near_misses.score_near_misses``: the name's company by its core, then each candidate's)."""
+    norm = name(raw)
+    company = KNOWN.company_of_core(norm.core, norm.sectors, norm.region)
+    return company is not None and KNOWN.other_company(company, core, sectors, None)
+
+
 class TestKnownNames:
     def test_two_companies_names_cores_of_two_listed_companies(self):
         none = frozenset()
-        assert KNOWN.two_companies(name("百事"), "百世", none, None)  # same reading, two companies: not a slip
-        assert not KNOWN.two_companies(name("百事"), "百事", none, None)
-        assert not KNOWN.two_companies(name("百事"), "百是", none, None)  # one side unknown: may still be a slip
-        assert not KNOWN.two_companies(name("mitsubishi"), "百事", none, None)  # a core two companies share
-        assert not KNOWN.two_companies(name("百事"), "mitsubishi", none, None)  # tells neither, either side
+        assert two_companies("百事", "百世", none)  # same reading, two companies: not a slip
+        assert not two_companies("百事", "百事", none)
+        assert not two_companies("百事", "百是", none)  # one side unknown: may still be a slip
+        assert not two_companies("mitsubishi", "百事", none)  # a core two companies share
+        assert not two_companies("百事", "mitsubishi", none)  # tells neither, either side
 
     def test_a_sector_that_rules_a_company_out_leaves_the_name_unknown(self):
         express = name("韵达快递").sectors
-        assert KNOWN.two_companies(name("运达股份"), "韵达", express, None)  # the wind-turbine maker
-        assert not KNOWN.two_companies(name("运达快递"), "韵达", express, None)  # not it: maybe a slip of 韵达
-        assert not KNOWN.two_companies(name("运达股份"), "韵达", name("韵达风电").sectors, None)
+        assert two_companies("运达股份", "韵达", express)  # the wind-turbine maker
+        assert not two_companies("运达快递", "韵达", express)  # not it: maybe a slip of 韵达
+        assert not two_companies("运达股份", "韵达", name("韵达风电").sectors)
 
     def test_a_name_finds_its_company_by_body_or_by_a_core_only_it_has(self):
         assert KNOWN.company_of(name("美团")) == "meituan"
