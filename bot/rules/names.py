@@ -269,10 +269,13 @@ def _industry_tail(text: str) -> tuple[str, int] | None:
     """The longest industry word that ends the text and leaves a core in front of it, and its length as
     typed: a weak or general word with its first character typed twice (蓝思科科技, 中芯国国际; not a word
     that names a trade: brands end in its first character too often, 周黑鸭鸭脖) or, when none ends the text
-    as written, a word typed with a slip (医疗设被, 科技技)."""
+    as written, a word typed with a slip (医疗设被, 科技技). A text that is one industry word keeps at least
+    two characters in front of a word it ends in: 大数据 is not 大 and 数据 (移动通信 is 移动 and 通信)."""
+    whole = text in CJK_INDUSTRY
     for n in _INDUSTRY_LENGTHS:
         left = len(text) - n
-        if left > 0 and text[-n:] in CJK_INDUSTRY and (n > 1 or left >= MIN_CORE_AFTER_ONE_CHAR_WORD):
+        if (left > 0 and text[-n:] in CJK_INDUSTRY
+                and (n > 1 and not whole or left >= MIN_CORE_AFTER_ONE_CHAR_WORD)):
             word = text[-n:]
             doubled = (_strong_sector(word) is None and left - 1 >= MIN_LEFT_BEFORE_SLIP and n > 1
                        and text[-n - 1] == text[-n])
@@ -347,10 +350,13 @@ def _normalize_cjk_company(text: str, bracket_regions: list[str]) -> NormalizedN
         return _generic(full, forms, branch)  # a place alone: 北京有限公司, 中国北京
     only_industry = core in CJK_INDUSTRY and _names_nothing(core, industry)  # 网络科技, not 农业银行
     if (leading or country) and (only_industry or _place_or_scope(body)):
-        # 上海银行, 中国银行: the place is the brand. Such a name is matched on its whole body only.
+        # 上海银行, 中国银行: the place is the brand. Such a name is matched on its whole body only, named
+        # by its nearest place (广西柳州钢铁 is 柳州钢铁, 上海市银行 上海银行).
         _, industry = take_industry_words(full)
         region = bracket_regions[-1] if bracket_regions else None
-        return NormalizedName(full, "", region, industry, _sectors(industry, CJK_INDUSTRY), forms, branch)
+        rest, places = take_leading_regions(full)
+        return NormalizedName(places[-1] + rest if places else full, "", region, industry,
+                              _sectors(industry, CJK_INDUSTRY), forms, branch)
     if only_industry or _place_or_scope(body):
         return _generic(body, forms, branch)
     regions = leading + ([inner] if inner else []) + bracket_regions

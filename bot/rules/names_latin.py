@@ -95,6 +95,17 @@ def take_latin_leading(words: list[str]) -> tuple[list[str], str | None]:
     return words, None
 
 
+def take_latin_inner(core_words: list[str]) -> tuple[list[str], str | None]:
+    """A romanized place between the core and its industry words: ``michelin shenyang`` (of Michelin Shenyang
+    Tire) → [michelin], 沈阳; not after ``of`` (Bank of Shanghai), never down to fewer than four letters."""
+    for n in (2, 1):
+        if len(core_words) > n and (place := " ".join(core_words[-n:])) in ROMANIZED:
+            rest = core_words[:-n]
+            if rest[-1] not in LATIN_PLACE_GLUE and len("".join(rest)) >= MIN_LATIN_BODY:
+                return rest, ROMANIZED[place]
+    return core_words, None
+
+
 def normalize_latin(text: str, bracket_regions: list[str]) -> NormalizedName | None:
     raw_words = latin_words(text)
     if not raw_words:
@@ -106,6 +117,7 @@ def normalize_latin(text: str, bracket_regions: list[str]) -> NormalizedName | N
     while len(core_words) > 1 and core_words[-1] in LATIN_INDUSTRY:
         core_words.pop()
     industry = tuple(words[len(core_words):])
+    core_words, inner_region = take_latin_inner(core_words) if industry else (core_words, None)
     only_industry = len(core_words) == 1 and core_words[0] in LATIN_INDUSTRY
     if (leading_region or country) and only_industry:
         # Shenzhen Airlines, China Telecom: the place is the brand; matched on the whole body only.
@@ -114,7 +126,7 @@ def normalize_latin(text: str, bracket_regions: list[str]) -> NormalizedName | N
     body = "".join(words)
     if not body or only_industry or body in GENERIC_CORES or body in LATIN_LEADING_WORDS:
         return _generic(body or "".join(raw_words), forms, branch)
-    regions = [r for r in (leading_region, *bracket_regions, tail_region) if r]
+    regions = [r for r in (leading_region, inner_region, *bracket_regions, tail_region) if r]
     core = "".join(core_words)
     return NormalizedName(
         branch_region=latin_branch_place(raw_words) if branch else None,

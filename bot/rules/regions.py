@@ -16,7 +16,7 @@ PROVINCES: dict[str, tuple[str, ...]] = {
     "山西": ("太原", "大同", "长治", "晋城", "阳泉", "朔州", "晋中", "运城", "忻州", "临汾", "吕梁",),
     "内蒙古": ("呼和浩特", "包头", "鄂尔多斯", "乌海", "赤峰", "通辽", "呼伦贝尔", "巴彦淖尔", "乌兰察布",),
     "辽宁": ("沈阳", "大连", "鞍山", "抚顺", "锦州", "营口", "丹东", "本溪", "阜新", "辽阳", "盘锦", "铁岭", "葫芦岛",),
-    "吉林": ("长春", "四平", "辽源", "通化", "松原", "白城", "延边",),
+    "吉林": ("长春", "吉林市", "四平", "辽源", "通化", "松原", "白城", "延边",),
     "黑龙江": ("哈尔滨", "大庆", "齐齐哈尔", "鸡西", "鹤岗", "双鸭山", "伊春", "佳木斯", "牡丹江", "黑河", "绥化",),
     "江苏": ("南京", "苏州", "无锡", "常州", "南通", "徐州", "扬州", "镇江", "盐城", "泰州", "淮安",
              "连云港", "宿迁"),
@@ -73,12 +73,17 @@ ALL_REGIONS: tuple[str, ...] = tuple(sorted({*PROVINCES, *PARENT}, key=len, reve
 REGION_SUFFIXES: tuple[str, ...] = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市")
 
 
+_REGION_SET = frozenset(ALL_REGIONS)
+
+
 def region_of(token: str) -> str | None:
     """The region a token names (北京市, 广东省, Shanghai, hong kong), or None."""
     compact = token.strip()
     if compact in ROMANIZED or compact.replace(" ", "") in ROMANIZED:
         return ROMANIZED.get(compact) or ROMANIZED[compact.replace(" ", "")]
     compact = compact.replace(" ", "")
+    if compact in _REGION_SET:  # 吉林市, the city, before 吉林, the province
+        return compact
     for suffix in REGION_SUFFIXES:
         if compact.endswith(suffix) and len(compact) > len(suffix):
             compact = compact[: -len(suffix)]
@@ -86,9 +91,9 @@ def region_of(token: str) -> str | None:
     return compact if compact in ALL_REGIONS else None
 
 
-_REGION_SET = frozenset(ALL_REGIONS)
 _REGION_LENGTHS = sorted({len(r) for r in ALL_REGIONS}, reverse=True)
-_TAILS: dict[str, str] = {r + s: r for r in ALL_REGIONS for s in ("", *REGION_SUFFIXES)}
+# A region's own name wins over another's with a suffix: 吉林市 is the city, not the province 吉林 and 市.
+_TAILS: dict[str, str] = {**{r + s: r for r in ALL_REGIONS for s in REGION_SUFFIXES}, **{r: r for r in ALL_REGIONS}}
 _TAIL_LENGTHS = sorted({len(t) for t in _TAILS}, reverse=True)
 
 

@@ -126,7 +126,7 @@ LATIN_INDUSTRY: dict[str, str] = {
     "securities": "securities", "insurance": "insurance", "capital": "investment", "investment": "investment",
     "investments": "investment", "media": "media", "pharmaceutical": "health", "pharmaceuticals": "health",
     "pharma": "health", "logistics": "logistics", "foods": "food", "food": "food", "motors": "auto",
-    "motor": "auto", "automotive": "auto", "airlines": "aviation", "airline": "aviation",
+    "motor": "auto", "automotive": "auto", "automobile": "auto", "automobiles": "auto", "airlines": "aviation", "airline": "aviation",
     "airways": "aviation", "stores": "retail", "store": "retail", "platforms": "tech", "semiconductor": "tech", "semiconductors": "tech",
     "electric": "industry", "electrical": "industry", "chemical": "industry", "chemicals": "industry",
     "steel": "industry", "tyres": "auto", "tires": "auto", "tyre": "auto", "tire": "auto", "medical": "health",

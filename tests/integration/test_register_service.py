@@ -121,6 +121,24 @@ class TestRegister:
         result = container.service.execute(actor("U2"), Register("苏州星辰网络科技有限公司"))
         assert result.kind == "registered"
 
+    def test_jilin_city_is_a_city_of_its_own_beside_changchun(self, container):
+        # 吉林 is a province and 吉林市 a city of it: 长春 lies in the province, not in the city
+        container.service.execute(actor("U1"), Register("长春鸿运汽车销售服务有限公司"))
+        assert container.service.execute(actor("U2"), Register("吉林市鸿运汽车销售服务有限公司")).kind == "registered"
+        found = container.service.execute(actor("U3"), Check("吉林省鸿运汽车销售服务有限公司"))  # either may be it
+        assert {m.name for m in found.matches} == {"长春鸿运汽车销售服务有限公司", "吉林市鸿运汽车销售服务有限公司"}
+        assert container.service.execute(actor("U3"), Register("吉林省鸿运汽车销售服务有限公司")).kind == "conflict"
+
+    def test_a_place_brand_is_named_by_its_nearest_place(self, container):
+        # 柳州钢铁 is a city's steelworks: the province in front of the city adds nothing
+        container.service.execute(actor("U1"), Register("广西柳州钢铁集团有限公司"))
+        refused = container.service.execute(actor("U2"), Register("柳州钢铁集团有限公司"))
+        assert (refused.kind, refused.matches[0].reason, refused.matches[0].reason_value) == (
+            "conflict", "name", "柳州钢铁")
+        # 大数据 is one industry word: a province's 大数据 companies are told apart by their whole names
+        container.service.execute(actor("U1"), Register("贵州大数据科技有限公司"))
+        assert container.service.execute(actor("U2"), Register("贵州大数据产业发展有限公司")).kind == "registered"
+
     def test_same_name_in_two_counties_is_two_bodies_but_a_county_may_lie_in_its_province(self, container):
         container.service.execute(actor("U1"), Register("固始县农村信用合作联社"))
         assert container.service.execute(actor("U2"), Register("商城县农村信用合作联社")).kind == "registered"

@@ -26,6 +26,7 @@ from bot.rules.names_latin import (
     drop_leading_articles,
     latin_words,
     take_latin_country,
+    take_latin_inner,
     take_latin_leading,
     take_latin_tail,
 )
@@ -99,6 +100,7 @@ class TestRegions:
     @pytest.mark.parametrize(("raw", "text", "regions"), [
         ("广东省深圳市腾讯科技", "腾讯科技", ["广东", "深圳"]),
         ("北京市字节跳动", "字节跳动", ["北京"]),
+        ("吉林省吉林市鸿运", "鸿运", ["吉林", "吉林市"]),
         ("内蒙古伊利实业", "伊利实业", ["内蒙古"]),
         ("上海银行", "银行", ["上海"]),
         ("北京", "北京", []),
@@ -137,7 +139,7 @@ class TestRegions:
         assert take_leading_places(raw) == expected
 
     @pytest.mark.parametrize(("token", "region"), [
-        ("北京市", "北京"), ("广东省", "广东"), ("新疆维吾尔自治区", "新疆"), ("shanghai", "上海"),
+        ("北京市", "北京"), ("广东省", "广东"), ("吉林市", "吉林市"), ("吉林省", "吉林"), ("新疆维吾尔自治区", "新疆"), ("shanghai", "上海"),
         ("hong kong", "香港"), ("集团", None), ("中国", None),
     ])
     def test_region_of(self, token, region):
@@ -146,7 +148,7 @@ class TestRegions:
     @pytest.mark.parametrize(("a", "b", "compatible"), [
         ("北京", "北京", True), (None, "北京", True), ("广东", "深圳", True), ("深圳", "广东", True),
         ("苏州", "昆山", True), ("江苏", "昆山", True), ("杭州", "苏州", False), ("广东", "杭州", False),
-        ("昆山", "无锡", False), ("北京", "上海", False),
+        ("昆山", "无锡", False), ("北京", "上海", False), ("长春", "吉林市", False), ("吉林", "吉林市", True),
         ("固始县", "商城县", False), ("固始县", "河南", True), ("信阳", "固始县", True), ("固始县", None, True),
     ])
     def test_regions_compatible(self, a, b, compatible):
@@ -227,6 +229,8 @@ class TestIndustryWords:
         ("小米粥餐饮管理", "小米粥", ("餐饮", "管理")),
         ("中芯国际集成电路制造", "中芯", ("国际", "集成电路", "制造")),
         ("网络科技", "网络", ("科技",)),  # never strips the whole name
+        ("大数据科技", "大数据", ("科技",)),  # nor leaves one character of a word that is an industry word
+        ("移动通信", "移动", ("通信",)),
         ("宝马汽车贸易", "宝马", ("汽车", "贸易")),  # 贸易 is weak: 汽车 sets the sector
         ("农业银行", "农业", ("银行",)),
         ("茅台酒", "茅台", ("酒",)),
@@ -269,6 +273,16 @@ class TestLatinSteps:
     ])
     def test_take_latin_country(self, words, expected):
         assert take_latin_country(words) == expected
+
+    @pytest.mark.parametrize(("words", "expected"), [
+        (["michelin", "shenyang"], (["michelin"], "沈阳")),
+        (["bank", "of", "shanghai"], (["bank", "of", "shanghai"], None)),  # a place after "of" is the name
+        (["abc", "shanghai"], (["abc", "shanghai"], None)),  # never down to fewer than four letters
+        (["shanghai"], (["shanghai"], None)),
+    ])
+    def test_take_latin_inner(self, words, expected):
+        assert take_latin_inner(words) == expected
+
 
     @pytest.mark.parametrize(("raw", "expected"), [
         ("美亚柏科 厦门", ("美亚柏科", "厦门")),
@@ -369,6 +383,10 @@ class TestNormalizeName:
         ("中国移动通信集团浙江有限公司", "移动通信", "移动", "浙江", {"tech"}),
         ("中国电信集团江苏有限公司", "中国电信", "", "江苏", {"tech"}),  # a place brand keeps its body
         ("中国建筑集团", "中国建筑", "", None, {"construction"}),
+        ("广西柳州钢铁集团有限公司", "柳州钢铁", "", None, {"industry"}),  # named by its nearest place
+        ("上海市银行", "上海银行", "", None, {"bank"}),
+        ("Michelin Shenyang Tire Co., Ltd.", "michelinshenyangtire", "michelin", "沈阳", {"auto"}),
+        ("Zhengzhou Nissan Automobile Co., Ltd.", "nissanautomobile", "nissan", "郑州", {"auto"}),
         ("蓝思科科技", "蓝思科科技", "蓝思", None, {"?tech"}),
         ("字节跳动科技有限限公司", "字节跳动科技", "字节跳动", None, {"?tech"}),
         ("中科科技有限公司", "中科科技", "中科", None, {"?tech"}),  # a doubled key never leaves one character
@@ -430,6 +448,7 @@ class TestNormalizeName:
     @pytest.mark.parametrize(("a", "b"), [
         ("中国银行", "中国建设银行"), ("招商银行", "招商证券"), ("小米科技", "小米粥餐饮"),
         ("北京科技有限公司", "北京信息技术有限公司"), ("Bank of China", "Bank of America"),
+        ("贵州大数据科技有限公司", "贵州大数据产业发展有限公司"),
     ])
     def test_different_companies_differ_in_body(self, a, b):
         assert normalize_name(a).body != normalize_name(b).body
