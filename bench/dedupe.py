@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import itertools
 import platform
@@ -58,7 +59,7 @@ from bot.clock import SystemClock  # noqa: E402
 from bot.commands import Check, Register  # noqa: E402
 from bot.near_misses import near_lookup, variant_rows  # noqa: E402
 from bot.policy import parse_policy  # noqa: E402
-from bot.rules.fuzzy import MAX_CANDIDATES, MAX_MARKED_CANDIDATES, is_cjk  # noqa: E402
+from bot.rules.fuzzy import MAX_CANDIDATES, MAX_MARKED_CANDIDATES, is_cjk, sounds_near  # noqa: E402
 from bot.rules.identity import Identity, IdentityKey, IdentityProblem, query_for  # noqa: E402
 from bot.rules.name_types import NormalizedName  # noqa: E402
 from bot.rules.names import normalize_name  # noqa: E402
@@ -303,13 +304,20 @@ def core_exists(db: Database, core: str) -> bool:
                             {"t": TENANT, "v": core}).first() is not None
 
 
+@functools.cache
+def _sounding_near(ch: str) -> tuple[str, ...]:
+    return tuple(other for other in POOL if other != ch and sounds_near(ch, other))
+
+
 def typo_of(core: str, rng: random.Random) -> str:
-    i = rng.randrange(len(core))
-    alphabet = POOL if is_cjk(core) else "abcdefghijklmnopqrstuvwxyz"
+    """One character typed wrong: a Latin core any letter; a Chinese core as a pinyin keyboard slips, a
+    character that sounds the same or nearly (the typo rule takes no other in a core under six characters;
+    earlier sessions drew any character of the pool)."""
     while True:
-        ch = rng.choice(alphabet)
-        if ch != core[i]:
-            return core[:i] + ch + core[i + 1:]
+        i = rng.randrange(len(core))
+        alphabet = (_sounding_near(core[i]) if is_cjk(core) else "abcdefghijklmnopqrstuvwxyz".replace(core[i], ""))
+        if alphabet:
+            return core[:i] + rng.choice(alphabet) + core[i + 1:]
 
 
 def spelled(core: str, text: str) -> str:

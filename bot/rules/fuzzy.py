@@ -71,6 +71,9 @@ MIN_LATIN_SWAP_CORE = 5   # dahua / dauha
 MIN_PINYIN_LATIN_CORE = 4  # Hengan, Anta; shorter words (Li, An) read as too many names
 SHORT_STARTS = (2, 3, 4)  # the lengths of short names reps make of longer Chinese cores
 MAX_SOUND_SLIPS = 2       # characters of a Chinese core that may be swapped for homophones
+MIN_CJK_ANY_SLIP_CORE = 6  # a shorter Chinese core slips only to a character that sounds alike (see ``sounds_near``)
+# The sounds a pinyin keyboard's fuzzy mode (模糊音) lets slip: zh/z, ch/c, sh/s, l/n, -ng/-n (用平 for 用品).
+_FUZZY_SOUNDS = ((re.compile(r"^([zcs])h"), r"\1"), (re.compile(r"^n"), "l"), (re.compile(r"ng$"), "n"))
 
 
 def is_cjk(text: str) -> bool:
@@ -186,6 +189,35 @@ def pinyin(core: str) -> str:
     return "".join(_lazy_pinyin()(core))
 
 
+def _loosen(syllable: str) -> str:
+    for pattern, repl in _FUZZY_SOUNDS:
+        syllable = pattern.sub(repl, syllable)
+    return syllable
+
+
+@lru_cache(maxsize=8192)
+def loose_reading(ch: str) -> str:
+    """A character's reading as the pinyin keyboard's fuzzy mode hears it (zhi → zi, neng → len)."""
+    return _loosen(reading(ch))
+
+
+@lru_cache(maxsize=65536)
+def sounds_near(a: str, b: str) -> bool:
+    """Two Chinese characters a pinyin keyboard slips between: their readings are the same as fuzzy mode
+    hears them (深 / 森) or one letter apart (川 / 泉: cuan / quan). 明 / 珍 and 安 / 兴 sound apart: a short
+    core with one changed that way is another name (滇池明珠 / 滇池珍珠, 永兴冷链 / 永安冷链)."""
+    return OSA.distance(loose_reading(a), loose_reading(b), score_cutoff=1) <= 1
+
+
+def _slip_sounds_plausible(a: str, b: str) -> bool:
+    """A one-character change of a Chinese core shorter than ``MIN_CJK_ANY_SLIP_CORE`` is a slip only when the
+    two characters sound near; an insertion, a deletion, a swapped pair or a longer core: always."""
+    if len(a) != len(b) or len(a) >= MIN_CJK_ANY_SLIP_CORE or not (all_cjk(a) and all_cjk(b)):
+        return True
+    differ = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    return len(differ) != 1 or sounds_near(*differ[0])
+
+
 def pinyin_eligible_latin(core: str) -> bool:
     return len(core) >= MIN_PINYIN_LATIN_CORE and bool(_LATIN_LETTERS.fullmatch(core))
 
@@ -232,7 +264,8 @@ def typo_distance(query_core: str, candidate_core: str) -> int | None:
         return None
     # Optimal string alignment: a swapped pair of letters (Mircosoft) is one edit, as people make it.
     distance = OSA.distance(query_core, candidate_core, score_cutoff=1)
-    if distance != 1 or _numbers_differ(query_core, candidate_core):
+    if distance != 1 or _numbers_differ(query_core, candidate_core) or not _slip_sounds_plausible(
+            query_core, candidate_core):
         return None
     return distance
 

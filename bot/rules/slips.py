@@ -3,22 +3,9 @@
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
-from bot.rules.fuzzy import reading
+from bot.rules.fuzzy import loose_reading
 
 MIN_LEFT_BEFORE_SLIP = 2  # a slipped word is one only when a core of two characters or more is before it
-# The sounds a pinyin keyboard's fuzzy mode (模糊音) lets slip: zh/z, ch/c, sh/s, l/n, -ng/-n (用平 for 用品).
-_FUZZY_SOUNDS = ((re.compile(r"^([zcs])h"), r"\1"), (re.compile(r"^n"), "l"), (re.compile(r"ng$"), "n"))
-
-
-@lru_cache(maxsize=8192)
-def loose_reading(ch: str) -> str:
-    out = reading(ch)
-    for pattern, repl in _FUZZY_SOUNDS:
-        out = pattern.sub(repl, out)
-    return out
 
 
 def slipped(tail: str, word: str) -> bool:

@@ -67,7 +67,14 @@ class TestPossibleDuplicate:
         container.service.execute(actor("U1"), Register("小米科技有限责任公司"))
         container.service.execute(actor("U1"), Register("星辰宇航科技有限公司"))
         assert container.service.execute(actor("U2"), Register("小麦科技有限公司")).kind == "registered"
-        assert container.service.execute(actor("U2"), Register("星辰宇行餐饮有限公司")).kind == "registered"
+        assert container.service.execute(actor("U2"), Register("星辰雨航餐饮有限公司")).kind == "registered"
+
+    def test_a_short_core_with_a_character_that_sounds_apart_is_another_name(self, container):
+        # a pinyin keyboard slips to a character that sounds alike (珠 / 株), not to 珍
+        container.service.execute(actor("U1"), Register("昆明滇池明珠酒店有限公司"))
+        assert container.service.execute(actor("U2"), Register("昆明滇池珍珠酒店有限公司")).kind == "registered"
+        found = container.service.execute(actor("U3"), Check("滇池明株酒店"))
+        assert [(m.name, m.reason) for m in found.matches] == [("昆明滇池明珠酒店有限公司", "typo")]
 
     def test_many_similar_clients_do_not_hide_the_candidate(self, container):
         pool = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"

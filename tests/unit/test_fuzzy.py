@@ -11,6 +11,7 @@ from bot.rules.fuzzy import (
     possible_duplicates,
     short_start,
     sound_keys,
+    sounds_near,
     spelled_in_pinyin,
     swap_key,
     typo_distance,
@@ -88,7 +89,8 @@ class TestTypo:
         ("字节跳东", "字节跳动", 1),          # one wrong character of a long core
         ("字节跳动", "字节跳动", None),        # identical is an exact match, not a typo
         ("小米", "小米粥", None),              # short cores differ by meaning
-        ("中国建设", "中国建投", 1),
+        ("中国建设", "中国建投", None),        # 设 / 投 sound apart: 中国建投 is another company
+        ("中国建设", "中国建社", 1),            # 设 / 社: the same sound
         ("字节跳", "字节跳动", None),          # too short on one side
         ("bytedanse", "bytedance", 1),
         ("apple", "appla", None),             # short Latin core
@@ -115,15 +117,27 @@ class TestTypo:
         ("仁同", "同仁", None),                # a two-character core swapped is another name
         ("dahau", "dahua", 1),
         ("dahub", "dahua", None),             # five letters: a swap only, not a wrong letter
+        ("滇池珍珠", "滇池明珠", None),          # a short core with a character that sounds apart: another name
+        ("永安冷链", "永兴冷链", None),
+        ("元气深林", "元气森林", 1),            # the same sound as fuzzy mode hears it (shen / sen)
+        ("农夫山川", "农夫山泉", 1),            # one letter apart (cuan / quan)
+        ("华宇星辰动刀", "华宇星辰动力", 1),      # six characters or more: any one character
     ])
     def test_only_plausible_one_character_typos_of_long_cores(self, query, stored, distance):
         assert typo_distance(query, stored) == distance
+
+    @pytest.mark.parametrize(("a", "b", "near"), [
+        ("迅", "讯", True), ("深", "森", True), ("蓝", "兰", True), ("能", "棱", True), ("川", "泉", True),
+        ("明", "珍", False), ("安", "兴", False), ("维", "晟", False), ("同", "携", False),
+    ])
+    def test_sounds_near(self, a, b, near):
+        assert sounds_near(a, b) is near
 
     def test_cities_and_sectors_still_prove_difference(self):
         cands = [CoreCandidate(1, "星辰宇航", "杭州", frozenset({"tech"})),
                  CoreCandidate(2, "星辰宇航", "", frozenset({"bank"})),
                  CoreCandidate(3, "星辰宇航", "", frozenset())]
-        assert possible_duplicates("星辰宇行", "苏州", frozenset({"tech"}), cands) == {3: NearMiss("星辰宇航", 1, "typo")}
+        assert possible_duplicates("星辰雨航", "苏州", frozenset({"tech"}), cands) == {3: NearMiss("星辰宇航", 1, "typo")}
 
 
 class TestShortStart:
