@@ -294,7 +294,8 @@ class Service:
 
     def _check(self, repos: Repos, me: MemberView, query, cmd: Check) -> Result:
         names = (query.name,) if query.name is not None else ()
-        hits, candidates, rows = repos.clients.lookup(me.tenant, (*query.keys, *query.related), near_lookup(names))
+        hits, candidates, rows = repos.clients.lookup(me.tenant, (*query.keys, *query.related), near_lookup(names),
+                                                      self.shown_matches)
         matches = match_clients(query.keys, hits)
         matches = {**matches, **near_misses(score_near_misses(names, candidates, self.known), matches),
                    **known_matches(query.related, hits, matches)}

@@ -125,6 +125,10 @@ class VariantLookup:
                 "marked": sorted(self.marked), "marked_limit": self.marked_limit, "after": after_client_id or 0}
 
 
+FIRST_HIT_ROW = 3  # the ``near`` column of statements.LOOKUP: 0 a key hit, 1 and 2 near-miss candidates
+NEAR_ROWS = (1, 2)
+
+
 def _key_hits(rows: Iterable[tuple], wanted: set[tuple[str, str]]) -> list[KeyHit]:
     return [KeyHit(cid, KeyKind(kind), value, qualifier) for cid, kind, value, qualifier in rows
             if (kind, value) in wanted]
@@ -171,18 +175,16 @@ class Clients:
         rows = self.s.connection().execute(q.KEY_HITS, {"tenant": tenant, "values": sorted({v for _, v in wanted})})
         return _key_hits(rows, wanted)
 
-    def lookup(self, tenant: str, keys: Iterable[IdentityKey],
-               near: VariantLookup) -> tuple[list[KeyHit], list[CoreCandidate], dict[int, MatchRow]]:
-        """``key_hits`` with the hit clients' ``match_rows``, and ``near_candidates``, in one statement
-        (check's one round trip for clients when nothing but key hits is shown)."""
+    def lookup(self, tenant: str, keys: Iterable[IdentityKey], near: VariantLookup,
+               shown: int) -> tuple[list[KeyHit], list[CoreCandidate], dict[int, MatchRow]]:
+        """``key_hits`` with the ``match_rows`` of the first ``shown`` clients hit, and ``near_candidates``, in
+        one statement (check's one round trip for clients when nothing but those key hits is shown)."""
         wanted = {(k.kind.value, k.value) for k in keys}
-        rows = self.s.connection().execute(q.LOOKUP, {**near.params(tenant, None),
+        rows = self.s.connection().execute(q.LOOKUP, {**near.params(tenant, None), "shown": shown,
                                                      "values": sorted({v for _, v in wanted})}).all()
-        key_rows = [row for row in rows if not row[0]]
-        hits = _key_hits(((row[1], *row[3:6]) for row in key_rows), wanted)
-        shown = {hit.client_id for hit in hits}
-        matched = {row[1]: MatchRow(row[1], *row[6:]) for row in key_rows if row[1] in shown}
-        return hits, _core_candidates((row[1:6] for row in rows if row[0]), tenant), matched
+        hits = _key_hits(((row[1], *row[3:6]) for row in rows if row[0] == 0), wanted)
+        matched = {row[1]: MatchRow(row[1], *row[6:]) for row in rows if row[0] == FIRST_HIT_ROW}
+        return hits, _core_candidates((row[1:6] for row in rows if row[0] in NEAR_ROWS), tenant), matched
 
     def add(self, client: Client, keys: Iterable[IdentityKey]) -> Client:
         self.s.add(client)

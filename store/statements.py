@@ -53,12 +53,17 @@ def _candidates(near: int, variants: str, limit: str):
 
 
 NEAR_CANDIDATES = union_all(_candidates(1, "variants", "limit"), _candidates(2, "marked", "marked_limit"))
-# check's whole lookup in one round trip: the exact key hits with their match rows (most checks show
-# only those, and need no second statement), then the near-miss candidates' core keys.
-KEY_HIT_ROWS = (select(literal(0).label("near"), *KEY_COLUMNS, *MATCH_COLUMNS)
-                .join(Client, and_(Client.tenant == ClientKey.tenant, Client.id == ClientKey.client_id))
-                .outerjoin(Lead, OPEN_LEAD)
-                .outerjoin(OWNER, OWNER.id == Lead.owner_id)
-                .where(KEY_VALUE_IN))
-LOOKUP = union_all(KEY_HIT_ROWS, _candidates(1, "variants", "limit").add_columns(*NO_MATCH_COLUMNS),
+# check's whole lookup in one round trip: the exact key hits, the match rows of the first ``shown`` clients they
+# hit (most checks show only those, and need no second statement; a crowded core's other clients are read
+# only if shown), then the near-miss candidates' core keys.
+KEY_HIT_ROWS = select(literal(0).label("near"), *KEY_COLUMNS, *NO_MATCH_COLUMNS).where(KEY_VALUE_IN)
+FIRST_HIT_IDS = (select(ClientKey.client_id).where(KEY_VALUE_IN).distinct().order_by(ClientKey.client_id)
+                 .limit(bindparam("shown")))
+NO_KEY_COLUMNS = tuple(cast(null(), column.type).label(column.key) for column in KEY_COLUMNS[2:])
+FIRST_HIT_MATCH_ROWS = (select(literal(3).label("near"), Client.id, Client.tenant, *NO_KEY_COLUMNS, *MATCH_COLUMNS)
+                        .outerjoin(Lead, OPEN_LEAD)
+                        .outerjoin(OWNER, OWNER.id == Lead.owner_id)
+                        .where(Client.tenant == bindparam("tenant"), Client.id.in_(FIRST_HIT_IDS)))
+LOOKUP = union_all(KEY_HIT_ROWS, FIRST_HIT_MATCH_ROWS,
+                   _candidates(1, "variants", "limit").add_columns(*NO_MATCH_COLUMNS),
                    _candidates(2, "marked", "marked_limit").add_columns(*NO_MATCH_COLUMNS))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from bot.policy import ProtectionPolicy
 from bot.rules.fuzzy import NearMiss
@@ -63,17 +64,23 @@ def key_matches(query: IdentityKey, stored: KeyHit) -> bool:
     """Same kind and value, and nothing proves them different legal bodies."""
     if query.kind != stored.kind or query.value != stored.value:
         return False
-    if query.kind in (KeyKind.CREDIT_CODE, KeyKind.PHONE):
+    return qualifiers_match(query.kind, query.qualifier, stored.qualifier)
+
+
+@lru_cache(maxsize=65536)  # a crowded core's hits share a few qualifiers: each pair is read once
+def qualifiers_match(kind: KeyKind, query: str, stored: str) -> bool:
+    """Whether two keys of one kind and value name one legal body, by their qualifiers."""
+    if kind in (KeyKind.CREDIT_CODE, KeyKind.PHONE):
         return True
-    if query.kind == KeyKind.DOMAIN:
-        return domain_matches(query.qualifier, stored.qualifier)
-    if query.kind == KeyKind.NAME:
-        return places_compatible(query.qualifier, stored.qualifier)
-    q_places, q_sectors = split_core_qualifier(query.qualifier)
-    s_places, s_sectors = split_core_qualifier(stored.qualifier)
+    if kind == KeyKind.DOMAIN:
+        return domain_matches(query, stored)
+    if kind == KeyKind.NAME:
+        return places_compatible(query, stored)
+    q_places, q_sectors = split_core_qualifier(query)
+    s_places, s_sectors = split_core_qualifier(stored)
     if not places_compatible(q_places, s_places):
         return False  # 杭州星辰网络科技 vs 苏州星辰网络科技
-    q_company, s_company = qualifier_company(query.qualifier), qualifier_company(stored.qualifier)
+    q_company, s_company = qualifier_company(query), qualifier_company(stored)
     if q_company and s_company and q_company != s_company:
         return False  # 万达信息 vs 大连万达集团: the list of known names has them as two companies
     return sectors_overlap(q_sectors, s_sectors)  # 招商银行 vs 招商证券

@@ -171,6 +171,23 @@ class TestCheckRoundTrips:
             ("北京字节跳动科技有限公司", "张三", FIRST_STAGE), ("字节跳动（上海）科技有限公司", "U3", FIRST_STAGE)]
         assert len(issued) == 1, issued  # key hits with their owners, and near-miss candidates
 
+    def test_a_crowded_core_reads_the_owners_of_the_clients_shown_and_no_others(self, container, db):
+        # twelve 星河 companies in twelve cities: a bare 星河 hits them all, the reply lists the first ten
+        cities = ("杭州", "苏州", "南京", "无锡", "宁波", "合肥", "武汉", "长沙", "成都", "重庆", "西安", "厦门")
+        for i, city in enumerate(cities):
+            container.service.execute(actor(("U1", "U3")[i % 2]), Register(f"{city}星河网络科技有限公司"))
+        container.service.shown_matches = 10
+        container.service.execute(actor("U2"), Check("腾讯"))
+        result, issued = self._traced_check(container, db, "星河")
+        assert result.params["count"] == 12
+        assert [(m.name, m.owner) for m in result.matches] == [
+            (f"{city}星河网络科技有限公司", ("张三", "U3")[i % 2]) for i, city in enumerate(cities[:10])]
+        assert len(issued) == 1, issued  # the ten shown were read with the key hits
+        # a name in a city: its one match lies past the first ten the key hits name, and is read after
+        result, issued = self._traced_check(container, db, "厦门星河网络科技有限公司")
+        assert [(m.name, m.owner) for m in result.matches] == [("厦门星河网络科技有限公司", "U3")]
+        assert len(issued) == 2, issued
+
 
 class TestShortStarts:
     """A short name typed bare (字节, 海康) and a long core starting with it: a possible duplicate, either order."""
