@@ -46,7 +46,7 @@ from rapidfuzz.distance import Levenshtein  # noqa: E402
 from sqlalchemy import bindparam, event, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.common import backend, recreate, seeding_database  # noqa: E402
+from bench.common import backend, recreate, seeding_database, warm_cache  # noqa: E402
 from bench.register import (  # noqa: E402
     CORE_CHARS,
     LATIN_FORMS,
@@ -59,11 +59,12 @@ from bot.clock import SystemClock  # noqa: E402
 from bot.commands import Check, Register  # noqa: E402
 from bot.near_misses import near_lookup, variant_rows  # noqa: E402
 from bot.policy import parse_policy  # noqa: E402
-from bot.rules.fuzzy import MAX_CANDIDATES, MAX_MARKED_CANDIDATES, is_cjk, sounds_near  # noqa: E402
+from bot.rules.fuzzy import MAX_CANDIDATES, MAX_MARKED_CANDIDATES, is_cjk  # noqa: E402
 from bot.rules.identity import Identity, IdentityKey, IdentityProblem, query_for  # noqa: E402
 from bot.rules.name_types import NormalizedName  # noqa: E402
 from bot.rules.names import normalize_name  # noqa: E402
 from bot.rules.registration import KeyHit, key_matches  # noqa: E402
+from bot.rules.sounds import sounds_near  # noqa: E402
 from bot.service import FIRST_STAGE, Actor, Service  # noqa: E402
 from store.db import Database, create_database, normalize_url  # noqa: E402
 from store.models import Client, ClientKey, ClientVariant, Lead  # noqa: E402
@@ -511,6 +512,7 @@ def measure_rapidfuzz(service: Service, queries: list[Query]) -> MethodResult:
 
 def measure(service: Service, names: DedupeNames, size: int, per: int, rng: random.Random) -> SizeResult:
     queries = make_queries(service.db, service, names, size, per, rng)
+    log(f"  {warm_cache(service.db)}")
     checker = Actor(TENANT, PLATFORM, CHECKER)
     for q in rng.sample(queries, min(WARMUP, len(queries))):
         service.execute(checker, Check(q.text))

@@ -30,7 +30,7 @@ from store.uow import UnitOfWork
 RULES = Path(__file__).with_name("rules")
 # The modules the stored keys and variants are written by (not the pipeline's or the SLA's rules).
 NAME_RULES = ("names.py", "names_latin.py", "name_types.py", "numerals.py", "regions.py", "slips.py", "wordlists.py",
-              "fuzzy.py", "identity.py", "known.py")
+              "fuzzy.py", "sounds.py", "identity.py", "known.py")
 FINGERPRINT_KEY = "name_rules"
 BATCH = 2000
 

@@ -18,6 +18,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Each pooled connection keeps up to 64 MiB of pages it read (SQLite's default keeps 2 MiB): a check reads a few
+# index pages of a large database, and a host that reclaims the page cache (a VM's balloon) would make every
+# one of them a disk read again.
+SQLITE_CACHE_KIB = 65_536
 # A pooled connection idle this long is pinged before use; one back from work sooner is not
 # (the ping was a round trip on every command; a server restart still fails only what was in flight).
 IDLE_BEFORE_PING_S = 1.0
@@ -63,6 +67,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

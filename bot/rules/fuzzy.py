@@ -26,7 +26,9 @@ another).
 
 A swapped pair of neighbouring characters (仁同堂 for 同仁堂, Dauha for Dahua) is the slip of the hand
 that cores too short for the typo rule still make: a three-character Chinese core or a five-letter Latin
-one is stored under its characters sorted (``&仁同堂``), which the swap keeps.
+one is stored under its characters sorted (``&仁同堂``), which the swap keeps. So is a character typed twice
+(金达利利 for 金达利): a core with a doubled character is also stored under the sorted characters of the core
+typed once.
 
 Names reach the bot in pinyin too: a Chinese company's own English name is often its pinyin (Hengan for
 恒安, Hua Hong for 华虹, Zijin Mining for 紫金矿业). A Chinese core is stored under its pinyin spelling
@@ -46,6 +48,7 @@ from rapidfuzz.distance import OSA
 
 from bot.rules.name_types import sectors_overlap
 from bot.rules.regions import regions_compatible
+from bot.rules.sounds import pinyin_reader, reading, sounds_near
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN_LETTERS = re.compile(r"[a-z]+")
@@ -72,8 +75,6 @@ MIN_PINYIN_LATIN_CORE = 4  # Hengan, Anta; shorter words (Li, An) read as too ma
 SHORT_STARTS = (2, 3, 4)  # the lengths of short names reps make of longer Chinese cores
 MAX_SOUND_SLIPS = 2       # characters of a Chinese core that may be swapped for homophones
 MIN_CJK_ANY_SLIP_CORE = 6  # a shorter Chinese core slips only to a character that sounds alike (see ``sounds_near``)
-# The sounds a pinyin keyboard's fuzzy mode (模糊音) lets slip: zh/z, ch/c, sh/s, l/n, -ng/-n (用平 for 用品).
-_FUZZY_SOUNDS = ((re.compile(r"^([zcs])h"), r"\1"), (re.compile(r"^n"), "l"), (re.compile(r"ng$"), "n"))
 
 
 def is_cjk(text: str) -> bool:
@@ -110,6 +111,18 @@ def swapped_pair(a: str, b: str) -> bool:
             and a[differ[0]] == b[differ[1]] and a[differ[1]] == b[differ[0]])
 
 
+def undoubled(core: str) -> frozenset[str]:
+    """The core with a character typed twice typed once: 金达利利 → {金达利}."""
+    return frozenset(core[:i] + core[i + 1:] for i in range(len(core) - 1) if core[i] == core[i + 1])
+
+
+def doubled_char(a: str, b: str) -> bool:
+    """One core is the other with one character typed twice (金达利利 / 金达利): a slip of the hand that a
+    core too short for the typo rule still makes."""
+    short, long = sorted((a, b), key=len)
+    return len(long) == len(short) + 1 and swap_eligible(short) and short in undoubled(long)
+
+
 def variants(core: str, bare: bool = False) -> frozenset[str]:
     """The strings a core is stored under: a long core and every one-character deletion of it; a Chinese
     core its sound keys and, when long, its short starts; a short Chinese core typed bare (``bare``) its
@@ -124,6 +137,7 @@ def variants(core: str, bare: bool = False) -> frozenset[str]:
         out |= {core, *(core[:i] + core[i + 1:] for i in range(len(core)))}
     elif core and swap_eligible(core):
         out.add(swap_key(core))
+    out |= {swap_key(once) for once in undoubled(core) if swap_eligible(once)}  # 金达利利 finds 金达利
     if sound_eligible(core):
         out |= sound_keys(core)
         if typo_eligible(core):
@@ -168,45 +182,11 @@ def sound_eligible(core: str) -> bool:
     return len(core) >= MIN_CJK_SOUND_CORE and all_cjk(core)
 
 
-@lru_cache(maxsize=1)
-def _lazy_pinyin():
-    from pypinyin import lazy_pinyin
-
-    return lazy_pinyin
-
-
-@lru_cache(maxsize=8192)
-def reading(ch: str) -> str:
-    """The most common toneless reading of one character (讯 → xun); each character on its own, so that
-    both sides of a comparison read it the same way whatever the word around it."""
-    return _lazy_pinyin()(ch)[0]
-
-
 @lru_cache(maxsize=65536)
 def pinyin(core: str) -> str:
     """The pinyin spelling of a Chinese core, as one word with no tones (恒安 → hengan, 重庆 → chongqing:
     the whole core is read, so a character with two readings gets the one its word gives it)."""
-    return "".join(_lazy_pinyin()(core))
-
-
-def _loosen(syllable: str) -> str:
-    for pattern, repl in _FUZZY_SOUNDS:
-        syllable = pattern.sub(repl, syllable)
-    return syllable
-
-
-@lru_cache(maxsize=8192)
-def loose_reading(ch: str) -> str:
-    """A character's reading as the pinyin keyboard's fuzzy mode hears it (zhi → zi, neng → len)."""
-    return _loosen(reading(ch))
-
-
-@lru_cache(maxsize=65536)
-def sounds_near(a: str, b: str) -> bool:
-    """Two Chinese characters a pinyin keyboard slips between: their readings are the same as fuzzy mode
-    hears them (深 / 森) or one letter apart (川 / 泉: cuan / quan). 明 / 珍 and 安 / 兴 sound apart: a short
-    core with one changed that way is another name (滇池明珠 / 滇池珍珠, 永兴冷链 / 永安冷链)."""
-    return OSA.distance(loose_reading(a), loose_reading(b), score_cutoff=1) <= 1
+    return "".join(pinyin_reader()(core))
 
 
 def _slip_sounds_plausible(a: str, b: str) -> bool:
@@ -258,7 +238,8 @@ def typo_distance(query_core: str, candidate_core: str) -> int | None:
     of a short Chinese one, or a swapped pair of a middle-length one), else None."""
     if not query_core or not candidate_core or query_core == candidate_core:
         return None
-    if homophone_slip(query_core, candidate_core) or swapped_pair(query_core, candidate_core):
+    if (homophone_slip(query_core, candidate_core) or swapped_pair(query_core, candidate_core)
+            or doubled_char(query_core, candidate_core)):
         return 1
     if not (typo_eligible(query_core) and typo_eligible(candidate_core)):
         return None

@@ -8,6 +8,7 @@ Romanized names cover English-style names such as "Shanghai" in "Apple (Shanghai
 
 from __future__ import annotations
 
+from bot.rules.sounds import loose_reading
 from bot.rules.wordlists import INNER_GROUP_WORDS
 
 PROVINCES: dict[str, tuple[str, ...]] = {
@@ -98,7 +99,20 @@ _TAIL_LENGTHS = sorted({len(t) for t in _TAILS}, reverse=True)
 
 
 def _leading_region(text: str) -> str | None:
-    return next((text[:n] for n in _REGION_LENGTHS if text[:n] in _REGION_SET), None)
+    return next((text[:n] for n in _REGION_LENGTHS if text[:n] in _REGION_SET), None) or _slipped_region(text)
+
+
+def _slipped_region(text: str) -> str | None:
+    """A city or province typed with a pinyin-keyboard slip, then 市 or 省: 东管市 for 东莞市 (one character
+    read the same way, and only one place it can be)."""
+    for n in (3, 2):
+        if len(text) > n + 1 and text[n] in "市省":
+            typed = text[:n]
+            hits = [r for r in ALL_REGIONS if len(r) == n and sum(a != b for a, b in zip(r, typed, strict=True)) == 1
+                    and all(a == b or loose_reading(a) == loose_reading(b) for a, b in zip(r, typed, strict=True))]
+            if len(hits) == 1:
+                return hits[0]
+    return None
 
 
 def take_leading_regions(text: str) -> tuple[str, list[str]]:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bot.rules.fuzzy import loose_reading
+from bot.rules.sounds import loose_reading
 
 MIN_LEFT_BEFORE_SLIP = 2  # a slipped word is one only when a core of two characters or more is before it
 

@@ -69,6 +69,15 @@ class TestPossibleDuplicate:
         assert container.service.execute(actor("U2"), Register("小麦科技有限公司")).kind == "registered"
         assert container.service.execute(actor("U2"), Register("星辰雨航餐饮有限公司")).kind == "registered"
 
+    def test_a_city_typed_with_a_slip_and_a_character_typed_twice(self, container):
+        container.service.execute(actor("U1"), Register("东莞市金达利五金制品有限公司"))
+        found = container.service.execute(actor("U2"), Check("东管市金达利五金制品有限公司"))  # 莞 / 管: guan
+        assert [(m.name, m.reason, m.reason_value) for m in found.matches] == [
+            ("东莞市金达利五金制品有限公司", "name", "金达利五金制品")]
+        held = container.service.execute(actor("U2"), Register("东莞金达利利五金制品有限公司"))
+        assert (held.kind, [(m.name, m.reason) for m in held.matches]) == (
+            "possible", [("东莞市金达利五金制品有限公司", "typo")])
+
     def test_a_short_core_with_a_character_that_sounds_apart_is_another_name(self, container):
         # a pinyin keyboard slips to a character that sounds alike (珠 / 株), not to 珍
         container.service.execute(actor("U1"), Register("昆明滇池明珠酒店有限公司"))

@@ -11,12 +11,12 @@ from bot.rules.fuzzy import (
     possible_duplicates,
     short_start,
     sound_keys,
-    sounds_near,
     spelled_in_pinyin,
     swap_key,
     typo_distance,
     variants,
 )
+from bot.rules.sounds import sounds_near
 
 
 class TestVariants:
@@ -122,6 +122,10 @@ class TestTypo:
         ("元气深林", "元气森林", 1),            # the same sound as fuzzy mode hears it (shen / sen)
         ("农夫山川", "农夫山泉", 1),            # one letter apart (cuan / quan)
         ("华宇星辰动刀", "华宇星辰动力", 1),      # six characters or more: any one character
+        ("金达利利", "金达利", 1),              # a character typed twice, either side
+        ("金达利", "金达利利", 1),
+        ("金达利达", "金达利", None),           # another character added: not a slip of a short core
+        ("娃哈", "娃哈哈", None),                # two characters left: another name
     ])
     def test_only_plausible_one_character_typos_of_long_cores(self, query, stored, distance):
         assert typo_distance(query, stored) == distance
@@ -132,6 +136,12 @@ class TestTypo:
     ])
     def test_sounds_near(self, a, b, near):
         assert sounds_near(a, b) is near
+
+    def test_a_character_typed_twice_shares_the_sorted_characters_of_the_core_typed_once(self):
+        assert swap_key("金达利") in variants("金达利利") & lookups("金达利")
+        assert swap_key("金达利") in lookups("金达利利") & variants("金达利")
+        assert variants("娃哈哈") & {swap_key(c) for c in ("娃哈", "哈娃")} == set()  # 娃哈: too short for a slip
+
 
     def test_cities_and_sectors_still_prove_difference(self):
         cands = [CoreCandidate(1, "星辰宇航", "杭州", frozenset({"tech"})),

@@ -101,6 +101,9 @@ class TestRegions:
         ("广东省深圳市腾讯科技", "腾讯科技", ["广东", "深圳"]),
         ("北京市字节跳动", "字节跳动", ["北京"]),
         ("吉林省吉林市鸿运", "鸿运", ["吉林", "吉林市"]),
+        ("东管市金达利", "金达利", ["东莞"]),  # a city typed with a pinyin slip, then 市
+        ("东方市场", "东方市场", []),  # 东方 is no place a slip makes
+        ("东管金达利", "东管金达利", []),  # without 市 a slip is not read as a place
         ("内蒙古伊利实业", "伊利实业", ["内蒙古"]),
         ("上海银行", "银行", ["上海"]),
         ("北京", "北京", []),
@@ -229,7 +232,8 @@ class TestIndustryWords:
         ("小米粥餐饮管理", "小米粥", ("餐饮", "管理")),
         ("中芯国际集成电路制造", "中芯", ("国际", "集成电路", "制造")),
         ("网络科技", "网络", ("科技",)),  # never strips the whole name
-        ("大数据科技", "大数据", ("科技",)),  # nor leaves one character of a word that is an industry word
+        ("大数据科技", "大数据", ("科技",)),
+        ("獐子岛渔业", "獐子岛", ("渔业",)),  # nor leaves one character of a word that is an industry word
         ("移动通信", "移动", ("通信",)),
         ("宝马汽车贸易", "宝马", ("汽车", "贸易")),  # 贸易 is weak: 汽车 sets the sector
         ("农业银行", "农业", ("银行",)),
