@@ -113,12 +113,23 @@ def take_bracketed_regions(text: str) -> tuple[str, list[str]]:
         if last:
             regions.extend([*leading, last])
             return " "
+        if leading and _district_after_city(rest):  # （南京鼓楼）: the city and its district
+            regions.extend(leading)
+            return " "
         before = text[:match.start()].rstrip()
         if match.end() == len(text.rstrip()) and before.endswith(_COMPANY_ENDS) and take_legal_forms(inner)[0]:
             return " "
         return " " + inner + " "
 
     return _BRACKETS.sub(repl, text), regions
+
+
+def _district_after_city(text: str) -> bool:
+    """Two or three Chinese characters after a city in a bracket, with or without 区 or 县 (鼓楼 of （南京鼓楼）,
+    南山区): a district, not a word of the name (an industry word or a scope word is one)."""
+    body = text[:-1] if text.endswith(("区", "县")) else text
+    return (2 <= len(body) <= 3 and all(_CJK.match(ch) for ch in body) and body not in CJK_INDUSTRY
+            and body not in GENERIC_CORES)
 
 
 _TRAILING_NOTE = re.compile(r"\s*[(\[{][^()\[\]{}]*[)\]}]\s*$")

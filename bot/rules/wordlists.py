@@ -54,6 +54,14 @@ MIN_LATIN_BODY = 4  # "Air China" is not "Air": never strip a place word down to
 # Words that name a country or scope, not a company: a core made only of them identifies nothing.
 GENERIC_CORES: frozenset[str] = frozenset({
     "中国", "中华", "国际", "全球", "亚洲", "东方", "华夏", "环球", "中国区", "国家", "china", "global", "asia",
+    "中科",
+    # a region's other name and a city's zones: places, not a company's own word (武汉光谷信息技术 and 武汉光谷
+    # 网络科技 are two of the many 光谷 companies; 金陵饭店 is still matched on its whole name). Not the names
+    # that are also well-known brands' own word: 江淮 (江淮汽车), 长安 (长安汽车).
+    "华南", "华东", "华北", "华中", "华西", "西南", "西北", "东北", "东南", "中南", "江南", "岭南", "中原", "关中",
+    "齐鲁", "燕赵", "三秦", "荆楚", "巴蜀", "八闽", "三湘", "闽南", "天府", "蓉城", "锦城", "羊城", "鹏城",
+    "申城", "津门", "京华", "金陵", "钱塘", "江城", "星城", "春城", "泉城", "冰城", "榕城", "鹭岛",
+    "光谷", "前海", "中关村", "张江", "漕河泾", "陆家嘴", "临港", "滨海", "雄安", "横琴",
 })
 
 # Industry words that say how a company does business rather than in what: they never fix the sector

@@ -139,6 +139,17 @@ class TestRegister:
         container.service.execute(actor("U1"), Register("贵州大数据科技有限公司"))
         assert container.service.execute(actor("U2"), Register("贵州大数据产业发展有限公司")).kind == "registered"
 
+    def test_a_place_nickname_is_no_company_word_and_is_matched_on_the_whole_name(self, container):
+        # 光谷 is Wuhan's optics valley: its companies are told apart by all of their names
+        container.service.execute(actor("U1"), Register("武汉光谷信息技术有限公司"))
+        assert container.service.execute(actor("U2"), Register("武汉光谷网络科技有限公司")).kind == "registered"
+        refused = container.service.execute(actor("U2"), Register("光谷信息技术（武汉）有限公司"))
+        assert (refused.kind, refused.matches[0].name) == ("conflict", "武汉光谷信息技术有限公司")
+        # a city and its district in a bracket are places: （南京鼓楼） is 南京市鼓楼区
+        container.service.execute(actor("U1"), Register("南京市鼓楼区金陵口腔门诊部"))
+        refused = container.service.execute(actor("U2"), Register("金陵口腔门诊部（南京鼓楼）"))
+        assert (refused.kind, refused.matches[0].name) == ("conflict", "南京市鼓楼区金陵口腔门诊部")
+
     def test_same_name_in_two_counties_is_two_bodies_but_a_county_may_lie_in_its_province(self, container):
         container.service.execute(actor("U1"), Register("固始县农村信用合作联社"))
         assert container.service.execute(actor("U2"), Register("商城县农村信用合作联社")).kind == "registered"

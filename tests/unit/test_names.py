@@ -93,6 +93,9 @@ class TestRegions:
         ("apple (shanghai) co", "apple   co", ["上海"]),
         ("bank of china (hong kong)", "bank of china  ", ["香港"]),
         ("【北京】字节跳动", " 字节跳动", ["北京"]),
+        ("金陵口腔(南京鼓楼)", "金陵口腔 ", ["南京"]),  # a city and its district, 区 or not
+        ("星辰(上海浦东新区)科技", "星辰 科技", ["上海"]),
+        ("字节跳动(北京科技)", "字节跳动 北京科技 ", []),  # a city and an industry word: part of the name
     ])
     def test_take_bracketed_regions(self, raw, text, regions):
         assert take_bracketed_regions(raw) == (text, regions)
@@ -393,7 +396,7 @@ class TestNormalizeName:
         ("Zhengzhou Nissan Automobile Co., Ltd.", "nissanautomobile", "nissan", "郑州", {"auto"}),
         ("蓝思科科技", "蓝思科科技", "蓝思", None, {"?tech"}),
         ("字节跳动科技有限限公司", "字节跳动科技", "字节跳动", None, {"?tech"}),
-        ("中科科技有限公司", "中科科技", "中科", None, {"?tech"}),  # a doubled key never leaves one character
+        ("联科科技有限公司", "联科科技", "联科", None, {"?tech"}),  # a doubled key never leaves one character
         ("吉团股份有限公司", "吉团", "吉团", None, set()),  # nor is a whole core a slip
         ("三六一度（中国）有限公司", "361度", "361度", None, set()),  # a number read out digit by digit
         ("三一重工", "三一重工", "三一", None, {"industry"}),  # two numerals are a word
@@ -445,14 +448,23 @@ class TestNormalizeName:
         ("L'Oréal S.A.", "L'Oreal SA"),
         ("中国工商银行股份有限公司", "中国工商银行股份有限公司北京分行"),
         ("Siemens Ltd., China", "Siemens AG"),
+        ("南京市鼓楼区金陵口腔门诊部", "金陵口腔门诊部（南京鼓楼）"),
     ])
     def test_spellings_of_one_company_share_the_body(self, a, b):
         assert normalize_name(a).body == normalize_name(b).body
+
+    @pytest.mark.parametrize("raw", ["武汉光谷信息技术有限公司", "深圳市前海金融服务有限公司", "成都天府软件有限公司",
+                                     "北京中科信息技术有限公司"])
+    def test_a_place_nickname_or_zone_is_no_core(self, raw):
+        name = normalize_name(raw)
+        assert name is not None and not name.generic and name.core == ""
+
 
     @pytest.mark.parametrize(("a", "b"), [
         ("中国银行", "中国建设银行"), ("招商银行", "招商证券"), ("小米科技", "小米粥餐饮"),
         ("北京科技有限公司", "北京信息技术有限公司"), ("Bank of China", "Bank of America"),
         ("贵州大数据科技有限公司", "贵州大数据产业发展有限公司"),
+        ("武汉光谷信息技术有限公司", "武汉光谷网络科技有限公司"),  # 光谷 is a place, not a company's word
     ])
     def test_different_companies_differ_in_body(self, a, b):
         assert normalize_name(a).body != normalize_name(b).body
