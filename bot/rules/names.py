@@ -18,11 +18,13 @@ from bot.rules.names_latin import normalize_latin
 from bot.rules.numerals import lone_digits_as_numerals, numerals_as_digits
 from bot.rules.regions import (
     county_region,
+    district_after_city,
     region_of,
     take_group_place,
     take_inner_region,
     take_leading_district,
     take_leading_regions,
+    take_spaced_region,
     take_trailing_region,
 )
 from bot.rules.slips import MIN_LEFT_BEFORE_SLIP, loose_reading, slipped_tail
@@ -113,7 +115,7 @@ def take_bracketed_regions(text: str) -> tuple[str, list[str]]:
         if last:
             regions.extend([*leading, last])
             return " "
-        if leading and _district_after_city(rest):  # （南京鼓楼）: the city and its district
+        if leading and district_after_city(rest):  # （南京鼓楼）: the city and its district
             regions.extend(leading)
             return " "
         before = text[:match.start()].rstrip()
@@ -124,14 +126,6 @@ def take_bracketed_regions(text: str) -> tuple[str, list[str]]:
     return _BRACKETS.sub(repl, text), regions
 
 
-def _district_after_city(text: str) -> bool:
-    """Two or three Chinese characters after a city in a bracket, with or without 区 or 县 (鼓楼 of （南京鼓楼）,
-    南山区): a district, not a word of the name (an industry word or a scope word is one)."""
-    body = text[:-1] if text.endswith(("区", "县")) else text
-    return (2 <= len(body) <= 3 and all(_CJK.match(ch) for ch in body) and body not in CJK_INDUSTRY
-            and body not in GENERIC_CORES)
-
-
 _TRAILING_NOTE = re.compile(r"\s*[(\[{][^()\[\]{}]*[)\]}]\s*$")
 
 
@@ -140,13 +134,6 @@ def drop_trailing_note(text: str) -> str:
     (Japan), Bayer AG (Leverkusen, Germany). Chinese names keep theirs (（筹）, （北京）) for the rules above."""
     rest = _TRAILING_NOTE.sub("", text)
     return rest if rest.strip() else text
-
-
-def take_spaced_region(text: str) -> tuple[str, str | None]:
-    """A place typed after the name, apart from it: ``美亚柏科 厦门`` → (``美亚柏科``, 厦门)."""
-    head, _, tail = text.rstrip().rpartition(" ")
-    region = region_of(tail) if head.strip() and len(_CJK.findall(head)) >= 2 else None
-    return (head, region) if region else (text, None)
 
 
 def take_country_word(text: str) -> tuple[str, bool]:

@@ -8,8 +8,10 @@ Romanized names cover English-style names such as "Shanghai" in "Apple (Shanghai
 
 from __future__ import annotations
 
-from bot.rules.sounds import loose_reading
-from bot.rules.wordlists import INNER_GROUP_WORDS
+import re
+
+from bot.rules.slips import slipped
+from bot.rules.wordlists import CJK_INDUSTRY, GENERIC_CORES, INNER_GROUP_WORDS
 
 PROVINCES: dict[str, tuple[str, ...]] = {
     "北京": (), "上海": (), "天津": (), "重庆": (), "香港": (), "澳门": (), "台湾": ("台北", "高雄", "台中"),
@@ -75,6 +77,7 @@ REGION_SUFFIXES: tuple[str, ...] = ("特别行政区", "维吾尔自治区", "�
 
 
 _REGION_SET = frozenset(ALL_REGIONS)
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def region_of(token: str) -> str | None:
@@ -103,13 +106,11 @@ def _leading_region(text: str) -> str | None:
 
 
 def _slipped_region(text: str) -> str | None:
-    """A city or province typed with a pinyin-keyboard slip, then 市 or 省: 东管市 for 东莞市 (one character
-    read the same way, and only one place it can be)."""
+    """A city or province typed with a pinyin-keyboard slip (``slips.slipped``), then 市 or 省: 东管市 for 东莞市
+    (only one place it can be)."""
     for n in (3, 2):
         if len(text) > n + 1 and text[n] in "市省":
-            typed = text[:n]
-            hits = [r for r in ALL_REGIONS if len(r) == n and sum(a != b for a, b in zip(r, typed, strict=True)) == 1
-                    and all(a == b or loose_reading(a) == loose_reading(b) for a, b in zip(r, typed, strict=True))]
+            hits = [r for r in ALL_REGIONS if len(r) == n and slipped(text[:n], r)]
             if len(hits) == 1:
                 return hits[0]
     return None
@@ -155,12 +156,28 @@ def take_leading_district(text: str) -> tuple[str, str | None]:
     return text, None
 
 
+def district_after_city(text: str) -> bool:
+    """Two or three Chinese characters after a city in a bracket, with or without 区 or 县 (鼓楼 of （南京鼓楼）,
+    南山区): a district, not a word of the name (an industry word or a scope word is one)."""
+    suffix = next((s for s in DISTRICT_SUFFIXES if text.endswith(s)), "")
+    body = text[: len(text) - len(suffix)]
+    return (2 <= len(body) <= 3 and all("\u4e00" <= ch <= "\u9fff" for ch in body) and body not in CJK_INDUSTRY
+            and body not in GENERIC_CORES)
+
+
 def county_region(district: str | None) -> str | None:
     """A county in front of a name is its place (固始县 and 商城县 each have a 农村信用合作联社); a district
     (南山区) is not kept: its city, if given, is the region."""
     if not district or not district.endswith("县"):
         return None
     return district[:-1] if district[:-1] in _REGION_SET else district
+
+
+def take_spaced_region(text: str) -> tuple[str, str | None]:
+    """A place typed after the name, apart from it: ``美亚柏科 厦门`` → (``美亚柏科``, 厦门)."""
+    head, _, tail = text.rstrip().rpartition(" ")
+    region = region_of(tail) if head.strip() and len(_CJK.findall(head)) >= 2 else None
+    return (head, region) if region else (text, None)
 
 
 def take_trailing_region(text: str) -> tuple[str, str | None]:

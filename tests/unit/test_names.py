@@ -18,7 +18,6 @@ from bot.rules.names import (
     take_industry_words,
     take_leading_places,
     take_legal_forms,
-    take_spaced_region,
     to_halfwidth,
     to_simplified,
 )
@@ -30,7 +29,13 @@ from bot.rules.names_latin import (
     take_latin_leading,
     take_latin_tail,
 )
-from bot.rules.regions import region_of, regions_compatible, take_leading_regions, take_trailing_region
+from bot.rules.regions import (
+    region_of,
+    regions_compatible,
+    take_leading_regions,
+    take_spaced_region,
+    take_trailing_region,
+)
 from bot.rules.slips import slipped
 
 
